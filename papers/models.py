@@ -1,0 +1,644 @@
+"""Readinglog's domain: logs, who is in them, and the papers, notes, questions,
+comments and change-log entries they hold.
+
+Markdown fields keep the source as written (`body`) and a sanitized rendering
+(`body_html`) made in `save()`; pages never render markdown. State changes are
+model methods; flows that touch several models live in `papers/actions.py`.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from papers.markdown import render_markdown
+
+
+class User(AbstractUser):
+    """A person who signs in with a username."""
+
+    class Meta:
+        db_table = "papers_user"
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Role(models.TextChoices):
+    """What a member may do in a log; each role can do all the ones before it."""
+
+    VIEWER = "viewer", "Viewer"
+    MEMBER = "member", "Member"
+    CURATOR = "curator", "Curator"
+    OWNER = "owner", "Owner"
+
+    @property
+    def rank(self):
+        return list(Role).index(self)
+
+    def allows(self, needed):
+        """Say whether this role may do what `needed` may do."""
+        return self.rank >= Role(needed).rank
+
+
+class ReadingLogQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Logs the user may read: their own, and every public one."""
+        if not user.is_authenticated:
+            return self.filter(visibility=ReadingLog.Visibility.PUBLIC)
+        member = Membership.objects.filter(log=OuterRef("pk"), user=user)
+        return self.filter(Q(visibility=ReadingLog.Visibility.PUBLIC) | Exists(member))
+
+    def member_of(self, user):
+        """Logs the user is a member of."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user)
+
+
+class ReadingLog(TimeStamped):
+    """A group's shared log of papers ("2024 Paper Reading Logs")."""
+
+    class Visibility(models.TextChoices):
+        PRIVATE = "private", "Private: members only"
+        PUBLIC = "public", "Public: anyone can read"
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    description_html = models.TextField(blank=True, editable=False)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ReadingLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(visibility__in=["private", "public"]), name="log_visibility_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(ReadingLog, self.title)
+        self.description_html = render_markdown(self.description)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("log_detail", args=[self.slug])
+
+    @property
+    def is_public(self):
+        return self.visibility == self.Visibility.PUBLIC
+
+    def role_of(self, user):
+        """Return the user's Role here, or None when they are not a member."""
+        if not user.is_authenticated:
+            return None
+        role = self.memberships.filter(user=user).values_list("role", flat=True).first()
+        return Role(role) if role else None
+
+    def next_paper_number(self):
+        """Return the number a new paper gets: one past the highest."""
+        highest = self.papers.aggregate(highest=models.Max("number"))["highest"]
+        return (highest or 0) + 1
+
+
+def unique_slug(model, text, *, field="slug", max_length=80):
+    """Make a slug from text that no row of model uses yet."""
+    base = slugify(text)[: max_length - 6].strip("-") or "log"
+    slug, n = base, 2
+    while model.objects.filter(**{field: slug}).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def get_log_for_user(user, slug, *, need=Role.VIEWER):
+    """Return (log, role) for a user who may act with `need` on the log.
+
+    A private log is a 404 for anyone who is not a member, so its title never
+    shows; a member whose role is too low gets 403. A public log is readable by
+    anyone, signed in or not (role None).
+    """
+    log = ReadingLog.objects.filter(slug=slug).first()
+    if log is None:
+        raise Http404("No such log.")
+    role = log.role_of(user)
+    if role is None:
+        if log.is_public and need == Role.VIEWER:
+            return log, None
+        if not log.is_public:
+            raise Http404("No such log.")
+        raise PermissionDenied("Only members of this log can do that.")
+    if not role.allows(need):
+        raise PermissionDenied(f"You need to be a {Role(need).label.lower()} to do that.")
+    return log, role
+
+
+class Membership(TimeStamped):
+    """A user in a log with a role."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships")
+    log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    last_visited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["log", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "log"], name="membership_one_per_user_log"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.log} ({self.role})"
+
+    def get_absolute_url(self):
+        return reverse("log_members", args=[self.log.slug])
+
+
+def _invitation_token():
+    return secrets.token_urlsafe(24)
+
+
+def _in_two_weeks():
+    return timezone.now() + timedelta(days=14)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def usable(self):
+        """Invitations that can still be accepted."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(TimeStamped):
+    """A link that lets whoever has it join a log with a role, until it expires."""
+
+    log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="invitations")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token)
+    expires_at = models.DateTimeField(default=_in_two_weeks)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    times_used = models.PositiveIntegerField(default=0)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="invitation_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"Invitation to {self.log} as {self.role}"
+
+    def get_absolute_url(self):
+        return reverse("invitation_accept", args=[self.token])
+
+    @property
+    def is_usable(self):
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    def accept(self, user):
+        """Make the user a member with this invitation's role; return the membership.
+
+        Someone who is already a member keeps the higher of the two roles.
+        """
+        membership, created = Membership.objects.get_or_create(
+            user=user, log=self.log, defaults={"role": self.role}
+        )
+        if not created and Role(self.role).rank > Role(membership.role).rank:
+            membership.role = self.role
+            membership.save(update_fields=["role", "updated_at"])
+        Invitation.objects.filter(pk=self.pk).update(times_used=models.F("times_used") + 1)
+        return membership
+
+    def revoke(self):
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at", "updated_at"])
+
+
+class Tag(models.Model):
+    """A label for papers, per log."""
+
+    log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["log", "name"], name="tag_unique_per_log"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("log_detail", args=[self.log.slug]) + f"?tag={self.name}"
+
+
+class PaperQuerySet(models.QuerySet):
+    def with_open_question_count(self):
+        return self.annotate(
+            open_question_count=Count(
+                "questions", filter=Q(questions__status=Question.Status.OPEN), distinct=True
+            )
+        )
+
+    def search(self, text):
+        """Papers whose title, authors, ids or TL;DR contain every word of text."""
+        qs = self
+        for word in text.split():
+            qs = qs.filter(
+                Q(title__icontains=word)
+                | Q(authors__icontains=word)
+                | Q(arxiv_id__icontains=word)
+                | Q(doi__icontains=word)
+                | Q(tldr__icontains=word)
+            )
+        return qs
+
+
+class Paper(TimeStamped):
+    """An entry in a log: the `[N]` section of the markdown file."""
+
+    class Curiosity(models.TextChoices):
+        LOW = "low", "Low"
+        NEUTRAL = "neutral", "Neutral"
+        INTERESTING = "interesting", "Interesting"
+        HIGH = "high", "High"
+
+    class Status(models.TextChoices):
+        TO_READ = "to_read", "To read"
+        READING = "reading", "Reading"
+        PAUSED = "paused", "Paused"
+        READ = "read", "Read"
+
+    log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="papers")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=500)
+    url = models.URLField(max_length=500, blank=True)
+    arxiv_id = models.CharField("arXiv id", max_length=40, blank=True)
+    doi = models.CharField("DOI", max_length=200, blank=True)
+    authors = models.CharField(max_length=1000, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    curiosity = models.CharField(max_length=12, choices=Curiosity.choices, blank=True)
+    curiosity_note = models.TextField(blank=True)
+    tldr = models.TextField("TL;DR", blank=True)
+    tldr_html = models.TextField(blank=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.TO_READ)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="papers")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # When anything on the paper last changed (its notes, questions and comments
+    # included): the log page sorts by it and live updates poll it, one row read.
+    last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = PaperQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["log", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["log", "number"], name="paper_number_unique_per_log"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="paper_number_positive"),
+            models.CheckConstraint(
+                condition=Q(curiosity__in=["", "low", "neutral", "interesting", "high"]),
+                name="paper_curiosity_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["to_read", "reading", "paused", "read"]),
+                name="paper_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["log", "status"], name="paper_log_status"),
+            models.Index(fields=["log", "-last_activity_at"], name="paper_log_activity"),
+        ]
+
+    def __str__(self):
+        return f"[{self.number}] {self.title}"
+
+    def save(self, *args, **kwargs):
+        if self.number is None:
+            self.number = self.log.next_paper_number()
+        self.tldr_html = render_markdown(self.tldr)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("paper_detail", args=[self.log.slug, self.number])
+
+    def touch(self):
+        """Record that something on the paper changed just now."""
+        now = timezone.now()
+        Paper.objects.filter(pk=self.pk).update(last_activity_at=now)
+        self.last_activity_at = now
+
+
+class Anchor(models.TextChoices):
+    """The part of a paper a note is about."""
+
+    FIGURE = "figure", "Figure"
+    TABLE = "table", "Table"
+    EQUATION = "equation", "Equation"
+    SECTION = "section", "Section"
+    PAGE = "page", "Page"
+    ABSTRACT = "abstract", "Abstract"
+    INTRO = "intro", "Intro"
+    CONCLUSION = "conclusion", "Conclusion"
+    METHODS = "methods", "Methods"
+
+
+class Authored(TimeStamped):
+    """Markdown written by someone, rendered on save, with who changed it last."""
+
+    body = models.TextField()
+    body_html = models.TextField(blank=True, editable=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
+        super().save(*args, **kwargs)
+
+    def can_edit(self, user, role):
+        """Say whether user (with role in the log) may edit or delete this."""
+        if role is None:
+            return False
+        if role.allows(Role.CURATOR):
+            return True
+        return role.allows(Role.MEMBER) and self.author_id == user.pk
+
+
+class Note(Authored):
+    """A markdown note on a paper, in order, optionally about a figure, table…"""
+
+    paper = models.ForeignKey(Paper, models.CASCADE, related_name="notes")
+    position = models.PositiveIntegerField(default=0)
+    anchor_kind = models.CharField(max_length=12, choices=Anchor.choices, blank=True)
+    anchor_label = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["paper", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(anchor_kind__in=["", *Anchor.values]), name="note_anchor_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["paper", "position"], name="note_paper_position")]
+
+    def __str__(self):
+        prefix = f"{self.anchor_label}: " if self.anchor_label else ""
+        return f"{prefix}{self.body[:60]}"
+
+    def get_absolute_url(self):
+        return self.paper.get_absolute_url() + f"#note-{self.pk}"
+
+
+class QuestionQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=Question.Status.OPEN)
+
+    def open_first(self):
+        """Open questions before resolved ones, each in the order they were asked."""
+        return self.order_by("status", "position", "pk")  # "open" sorts before "resolved"
+
+
+class Question(Authored):
+    """Something not understood yet, on a paper; open until someone resolves it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    paper = models.ForeignKey(Paper, models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField(default=0)
+    # The heading the question was filed under in an imported file, so an
+    # export writes the same sections back ("I haven't understood").
+    section = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(blank=True)
+    resolution_html = models.TextField(blank=True, editable=False)
+    answer = models.ForeignKey(
+        "Comment", models.SET_NULL, null=True, blank=True, related_name="answered_questions"
+    )
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["paper", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "resolved"]), name="question_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["paper", "status"], name="question_paper_status"),
+        ]
+
+    def __str__(self):
+        return self.body[:80]
+
+    def save(self, *args, **kwargs):
+        self.resolution_html = render_markdown(self.resolution)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return self.paper.get_absolute_url() + f"#question-{self.pk}"
+
+    @property
+    def is_open(self):
+        return self.status == self.Status.OPEN
+
+    def resolve(self, *, by, resolution="", answer=None):
+        """Mark the question resolved, by a text, a reply that answered it, or both."""
+        if answer is not None and answer.question_id != self.pk:
+            raise ValueError("The answer must be a reply to this question.")
+        self.status = self.Status.RESOLVED
+        self.resolved_by = by
+        self.resolved_at = timezone.now()
+        self.resolution = resolution
+        self.answer = answer
+        self.updated_by = by
+        self.save()
+
+    def reopen(self, *, by):
+        """Open the question again; the old resolution is cleared."""
+        self.status = self.Status.OPEN
+        self.resolved_by = None
+        self.resolved_at = None
+        self.resolution = ""
+        self.answer = None
+        self.updated_by = by
+        self.save()
+
+
+class CommentQuerySet(models.QuerySet):
+    def visible(self):
+        return self.filter(hidden=False)
+
+
+class Comment(Authored):
+    """A markdown comment on exactly one of a paper, a note or a question.
+
+    Replies thread under their parent comment and share its target. Replies
+    to a question are its answers: one of them can resolve it.
+    """
+
+    log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="comments")
+    paper = models.ForeignKey(Paper, models.CASCADE, null=True, blank=True, related_name="comments")
+    note = models.ForeignKey(Note, models.CASCADE, null=True, blank=True, related_name="comments")
+    question = models.ForeignKey(
+        Question, models.CASCADE, null=True, blank=True, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self", models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    hidden = models.BooleanField(default=False)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    hidden_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(paper__isnull=False, note__isnull=True, question__isnull=True)
+                    | Q(paper__isnull=True, note__isnull=False, question__isnull=True)
+                    | Q(paper__isnull=True, note__isnull=True, question__isnull=False)
+                ),
+                name="comment_exactly_one_target",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["log", "-updated_at"], name="comment_log_updated"),
+        ]
+
+    def __str__(self):
+        return f"{self.author}: {self.body[:60]}"
+
+    def get_absolute_url(self):
+        return self.target.get_absolute_url().split("#")[0] + f"#comment-{self.pk}"
+
+    @property
+    def target(self):
+        return self.paper or self.note or self.question
+
+    def hide(self, *, by):
+        self.hidden, self.hidden_by, self.hidden_at = True, by, timezone.now()
+        self.save(update_fields=["hidden", "hidden_by", "hidden_at", "updated_at"])
+
+    def unhide(self):
+        self.hidden, self.hidden_by, self.hidden_at = False, None, None
+        self.save(update_fields=["hidden", "hidden_by", "hidden_at", "updated_at"])
+
+
+class ChangeLogEntryQuerySet(models.QuerySet):
+    def visible(self):
+        return self.filter(hidden=False)
+
+
+class ChangeLogEntry(TimeStamped):
+    """A dated line in a log's change log: written by a curator or recorded by the app."""
+
+    class Kind(models.TextChoices):
+        WRITTEN = "written", "Written by a curator"
+        PAPER_ADDED = "paper_added", "Paper added"
+        NOTE_ADDED = "note_added", "Note added"
+        QUESTION_ASKED = "question_asked", "Question asked"
+        QUESTION_RESOLVED = "question_resolved", "Question resolved"
+        IMPORTED = "imported", "Imported"
+
+    log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="changelog")
+    date = models.DateField(default=timezone.localdate)
+    text = models.TextField()
+    text_html = models.TextField(blank=True, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.WRITTEN)
+    paper = models.ForeignKey(
+        Paper, models.SET_NULL, null=True, blank=True, related_name="changelog_entries"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    hidden = models.BooleanField(default=False)
+
+    objects = ChangeLogEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["log", "date", "created_at", "pk"]
+        verbose_name_plural = "change-log entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "written",
+                        "paper_added",
+                        "note_added",
+                        "question_asked",
+                        "question_resolved",
+                        "imported",
+                    ]
+                ),
+                name="changelog_kind_valid",
+            ),  # fmt: skip
+        ]
+        indexes = [models.Index(fields=["log", "date"], name="changelog_log_date")]
+
+    def __str__(self):
+        return f"{self.date}: {self.text[:60]}"
+
+    def save(self, *args, **kwargs):
+        self.text_html = render_markdown(self.text)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("log_changelog", args=[self.log.slug]) + f"#entry-{self.pk}"
+
+    @property
+    def is_written(self):
+        return self.kind == self.Kind.WRITTEN

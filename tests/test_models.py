@@ -1,0 +1,66 @@
+import pytest
+from django.db import IntegrityError, transaction
+
+from papers.models import Comment, Membership, Paper, Role
+from tests.conftest import make_comment, make_note, make_paper, make_question
+
+
+def test_paper_numbers_are_assigned_in_order(log, carol):
+    first = make_paper(log, by=carol, title="One")
+    second = make_paper(log, by=carol, title="Two")
+    assert (first.number, second.number) == (1, 2)
+
+
+def test_paper_number_is_unique_per_log(log, carol):
+    make_paper(log, by=carol, number=3)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Paper.objects.create(log=log, number=3, title="Duplicate")
+
+
+def test_membership_is_one_per_user_and_log(log, carol):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Membership.objects.create(user=carol, log=log, role=Role.VIEWER)
+
+
+@pytest.mark.parametrize(
+    ("model", "fields"),
+    [
+        ("paper", {"status": "finished"}),
+        ("paper", {"curiosity": "extreme"}),
+        ("membership", {"role": "king"}),
+    ],
+)
+def test_invalid_choices_are_refused_by_the_database(log, carol, model, fields):
+    target = make_paper(log, by=carol) if model == "paper" else log.memberships.get(user=carol)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        type(target).objects.filter(pk=target.pk).update(**fields)
+
+
+def test_a_comment_belongs_to_exactly_one_target(paper, carol):
+    note = make_note(paper, by=carol)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Comment.objects.create(log=paper.log, paper=paper, note=note, body="x", author=carol)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Comment.objects.create(log=paper.log, body="x", author=carol)
+
+
+def test_markdown_is_rendered_when_saved(paper, carol):
+    note = make_note(paper, by=carol, body="**bold** <script>alert(1)</script>")
+    assert note.body_html == "<p><strong>bold</strong> </p>"
+    assert note.body == "**bold** <script>alert(1)</script>"
+
+
+def test_resolving_a_question_records_who_and_when(paper, bob, carol):
+    from papers import actions
+
+    question = make_question(paper, by=carol)
+    reply = make_comment(question, by=bob, body="Because the variance grows with d_k.")
+    actions.question_resolve(question, by=carol, answer=reply)
+    question.refresh_from_db()
+    assert question.status == "resolved"
+    assert question.resolved_by == carol and question.resolved_at is not None
+    assert question.answer == reply
+    assert paper.log.changelog.filter(kind="question_resolved").count() == 1
+    actions.question_reopen(question, by=bob)
+    question.refresh_from_db()
+    assert (question.status, question.answer, question.resolved_at) == ("open", None, None)
