@@ -22,6 +22,13 @@ from django.utils.text import slugify
 from papers.markdown import render_markdown
 
 
+class HttpsURLField(models.URLField):
+    """A URLField whose form field assumes https:// when the scheme is left out."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
 class User(AbstractUser):
     """A person who signs in with a username."""
 
@@ -302,7 +309,7 @@ class Paper(TimeStamped):
     log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="papers")
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=500)
-    url = models.URLField(max_length=500, blank=True)
+    url = HttpsURLField(max_length=500, blank=True)
     arxiv_id = models.CharField("arXiv id", max_length=40, blank=True)
     doi = models.CharField("DOI", max_length=200, blank=True)
     authors = models.CharField(max_length=1000, blank=True)

@@ -1,0 +1,319 @@
+"""Django admin: where site admins curate every log.
+
+Actions call the same functions as the app (papers/actions.py), so a merge or
+a resolve done here records the same change-log entries.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Count
+from django.shortcuts import render
+from django.utils.html import format_html
+
+from papers import actions
+from papers.models import (
+    ChangeLogEntry,
+    Comment,
+    Invitation,
+    Membership,
+    Note,
+    Paper,
+    Question,
+    ReadingLog,
+    Tag,
+    User,
+)
+
+
+@admin.register(User)
+class ReadinglogUserAdmin(UserAdmin):
+    list_display = ["username", "email", "first_name", "last_name", "is_staff", "last_login"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    fields = ["user", "role", "last_visited_at"]
+    readonly_fields = ["last_visited_at"]
+
+
+@admin.register(ReadingLog)
+class ReadingLogAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "visibility", "paper_count", "member_count", "updated_at"]
+    list_filter = ["visibility"]
+    search_fields = ["title", "slug", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [MembershipInline]
+    readonly_fields = ["created_at", "updated_at", "created_by"]
+    actions = ["renumber_papers"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                paper_count=Count("papers", distinct=True),
+                member_count=Count("memberships", distinct=True),
+            )
+        )
+
+    @admin.display(ordering="paper_count", description="papers")
+    def paper_count(self, obj):
+        return obj.paper_count
+
+    @admin.display(ordering="member_count", description="members")
+    def member_count(self, obj):
+        return obj.member_count
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Renumber papers 1, 2, 3… (close gaps)")
+    def renumber_papers(self, request, queryset):
+        for log in queryset:
+            count = actions.papers_renumber_sequentially(log, by=request.user)
+            self.message_user(request, f"{log}: renumbered {count} papers.")
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "log", "role", "last_visited_at", "created_at"]
+    list_filter = ["role", "log"]
+    search_fields = ["user__username", "log__title"]
+    list_select_related = ["user", "log"]
+    autocomplete_fields = ["user", "log"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["log", "role", "expires_at", "revoked_at", "times_used", "created_by"]
+    list_filter = ["role", "log"]
+    search_fields = ["log__title", "token"]
+    list_select_related = ["log", "created_by"]
+    readonly_fields = ["token", "times_used", "created_at"]
+    autocomplete_fields = ["log"]
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke selected invitations")
+    def revoke(self, request, queryset):
+        for invitation in queryset.filter(revoked_at__isnull=True):
+            invitation.revoke()
+        self.message_user(request, "Revoked.")
+
+
+class NoteInline(admin.StackedInline):
+    model = Note
+    extra = 0
+    fields = ["position", "anchor_kind", "anchor_label", "body", "author"]
+    autocomplete_fields = ["author"]
+
+
+class QuestionInline(admin.StackedInline):
+    model = Question
+    extra = 0
+    fields = ["position", "status", "body", "author", "resolution"]
+    autocomplete_fields = ["author"]
+
+
+class MergeForm(forms.Form):
+    confirm = forms.BooleanField(required=True, label="Merge these papers")
+
+
+class RenumberForm(forms.Form):
+    number = forms.IntegerField(min_value=1, label="New number")
+
+
+@admin.register(Paper)
+class PaperAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "title",
+        "log",
+        "status",
+        "curiosity",
+        "arxiv_id",
+        "open_questions",
+        "last_activity_at",
+    ]
+    list_display_links = ["number", "title"]
+    list_filter = ["log", "status", "curiosity", "tags"]
+    search_fields = ["title", "authors", "arxiv_id", "doi", "url"]
+    list_select_related = ["log"]
+    autocomplete_fields = ["log", "added_by", "updated_by"]
+    filter_horizontal = ["tags"]
+    readonly_fields = ["created_at", "updated_at", "last_activity_at"]
+    inlines = [NoteInline, QuestionInline]
+    actions = ["merge_papers", "renumber_paper"]
+    ordering = ["log", "number"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_open_question_count()
+
+    @admin.display(ordering="open_question_count", description="open questions")
+    def open_questions(self, obj):
+        return obj.open_question_count
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.added_by = request.user
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Merge selected duplicate papers into the lowest number")
+    def merge_papers(self, request, queryset):
+        papers = list(queryset.select_related("log"))
+        if len(papers) < 2 or len({p.log_id for p in papers}) != 1:
+            self.message_user(
+                request, "Pick two or more papers of the same log to merge.", messages.ERROR
+            )
+            return None
+        if "apply" in request.POST:
+            form = MergeForm(request.POST)
+            if form.is_valid():
+                kept = actions.papers_merge(papers, by=request.user)
+                self.message_user(request, f"Merged {len(papers)} papers into {kept}.")
+                return None
+        else:
+            form = MergeForm()
+        return render(
+            request,
+            "admin/papers/merge_papers.html",
+            {**self.admin_site.each_context(request), "papers": papers, "form": form,
+             "title": "Merge papers", "action": "merge_papers", "queryset": queryset,
+             "opts": self.model._meta},
+        )  # fmt: skip
+
+    @admin.action(description="Give the selected paper another number")
+    def renumber_paper(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Pick exactly one paper to renumber.", messages.ERROR)
+            return None
+        paper = queryset.select_related("log").get()
+        form = RenumberForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            try:
+                actions.paper_renumber(paper, form.cleaned_data["number"], by=request.user)
+            except ValueError as error:
+                form.add_error("number", str(error))
+            else:
+                self.message_user(request, f"Renumbered to {paper}.")
+                return None
+        return render(
+            request,
+            "admin/papers/renumber_paper.html",
+            {**self.admin_site.each_context(request), "paper": paper, "form": form,
+             "title": "Renumber paper", "action": "renumber_paper", "queryset": queryset,
+             "opts": self.model._meta},
+        )  # fmt: skip
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "log"]
+    list_filter = ["log"]
+    search_fields = ["name"]
+    autocomplete_fields = ["log"]
+
+
+@admin.register(Note)
+class NoteAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "paper", "anchor_label", "author", "updated_at"]
+    list_filter = ["anchor_kind", "paper__log"]
+    search_fields = ["body", "paper__title", "author__username"]
+    list_select_related = ["paper", "author"]
+    autocomplete_fields = ["paper", "author", "updated_by"]
+    readonly_fields = ["body_html", "created_at", "updated_at"]
+
+
+class RepliesFilter(admin.SimpleListFilter):
+    title = "replies"
+    parameter_name = "replies"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Has replies"), ("no", "No replies")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(comments__isnull=False).distinct()
+        if self.value() == "no":
+            return queryset.filter(comments__isnull=True)
+        return queryset
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "paper", "status", "author", "resolved_by", "resolved_at"]
+    list_filter = ["status", RepliesFilter, "paper__log"]
+    search_fields = ["body", "resolution", "paper__title", "author__username"]
+    list_select_related = ["paper", "author", "resolved_by"]
+    autocomplete_fields = ["paper", "author", "updated_by", "resolved_by", "answer"]
+    readonly_fields = ["body_html", "resolution_html", "created_at", "updated_at"]
+    actions = ["resolve", "reopen"]
+
+    @admin.action(description="Mark selected questions resolved")
+    def resolve(self, request, queryset):
+        count = 0
+        for question in queryset.open().select_related("paper__log"):
+            actions.question_resolve(question, by=request.user, resolution="Resolved in admin.")
+            count += 1
+        self.message_user(request, f"Resolved {count} questions.")
+
+    @admin.action(description="Reopen selected questions")
+    def reopen(self, request, queryset):
+        count = 0
+        for question in queryset.filter(status=Question.Status.RESOLVED):
+            actions.question_reopen(question, by=request.user)
+            count += 1
+        self.message_user(request, f"Reopened {count} questions.")
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "on", "log", "author", "hidden", "created_at"]
+    list_filter = ["hidden", "log"]
+    search_fields = ["body", "author__username"]
+    list_select_related = ["log", "author", "paper", "note", "question"]
+    autocomplete_fields = ["log", "paper", "note", "question", "parent", "author", "updated_by"]
+    readonly_fields = ["body_html", "hidden_by", "hidden_at", "created_at", "updated_at"]
+    actions = ["hide", "unhide"]
+
+    @admin.display(description="on")
+    def on(self, obj):
+        kind = "paper" if obj.paper_id else "note" if obj.note_id else "question"
+        return format_html("{}: {}", kind, str(obj.target)[:50])
+
+    @admin.action(description="Hide selected comments")
+    def hide(self, request, queryset):
+        for comment in queryset.filter(hidden=False):
+            comment.hide(by=request.user)
+        self.message_user(request, "Hidden.")
+
+    @admin.action(description="Unhide selected comments")
+    def unhide(self, request, queryset):
+        for comment in queryset.filter(hidden=True):
+            comment.unhide()
+        self.message_user(request, "Shown again.")
+
+
+@admin.register(ChangeLogEntry)
+class ChangeLogEntryAdmin(admin.ModelAdmin):
+    list_display = ["date", "text", "log", "kind", "author", "hidden"]
+    list_filter = ["kind", "hidden", "log"]
+    search_fields = ["text"]
+    date_hierarchy = "date"
+    list_select_related = ["log", "author"]
+    autocomplete_fields = ["log", "paper", "author"]
+    readonly_fields = ["text_html", "created_at", "updated_at"]
+    actions = ["hide", "unhide"]
+
+    @admin.action(description="Hide selected entries")
+    def hide(self, request, queryset):
+        queryset.update(hidden=True)
+
+    @admin.action(description="Unhide selected entries")
+    def unhide(self, request, queryset):
+        queryset.update(hidden=False)

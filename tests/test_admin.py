@@ -1,0 +1,185 @@
+"""Admin curation: every model's pages render, and each curator action works."""
+
+import pytest
+from django.urls import reverse
+
+from papers.models import (
+    ChangeLogEntry,
+    Comment,
+    Invitation,
+    Membership,
+    Note,
+    Paper,
+    Question,
+    ReadingLog,
+    Tag,
+    User,
+)
+from tests.conftest import make_comment, make_note, make_paper, make_question
+
+MODELS = [
+    ReadingLog,
+    Membership,
+    Invitation,
+    Paper,
+    Tag,
+    Note,
+    Question,
+    Comment,
+    ChangeLogEntry,
+    User,
+]
+
+
+@pytest.fixture
+def curated(log, paper, carol, bob):
+    """One of everything, so each admin page has a row to show."""
+    note = make_note(paper, by=carol)
+    question = make_question(paper, by=carol)
+    make_comment(note, by=bob)
+    make_comment(question, by=bob)
+    Tag.objects.create(log=log, name="transformers")
+    Invitation.objects.create(log=log, created_by=log.created_by)
+    ChangeLogEntry.objects.create(log=log, text="Written by hand")
+    return log
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def _url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_changelist_change_and_add_pages_render(admin_client, curated, model):
+    response = admin_client.get(_url(model, "changelist"), {"q": "a"})
+    assert response.status_code == 200
+    response = admin_client.get(_url(model, "changelist"))
+    assert response.status_code == 200
+    obj = model.objects.first()
+    assert admin_client.get(_url(model, "change", obj.pk)).status_code == 200
+    assert admin_client.get(_url(model, "add")).status_code == 200
+
+
+def test_non_staff_cannot_use_admin(client, carol):
+    client.force_login(carol)
+    response = client.get(_url(Paper, "changelist"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def _action(admin_client, model, action, objects, **extra):
+    data = {"action": action, "_selected_action": [o.pk for o in objects], **extra}
+    return admin_client.post(_url(model, "changelist"), data)
+
+
+def test_resolve_and_reopen_questions(admin_client, paper, carol, admin_user):
+    question = make_question(paper, by=carol)
+    _action(admin_client, Question, "resolve", [question])
+    question.refresh_from_db()
+    assert question.status == "resolved" and question.resolved_by == admin_user
+    assert paper.log.changelog.filter(kind="question_resolved").exists()
+    _action(admin_client, Question, "reopen", [question])
+    question.refresh_from_db()
+    assert question.status == "open" and question.resolved_at is None
+
+
+def test_hide_and_unhide_comments(admin_client, paper, carol, admin_user):
+    comment = make_comment(paper, by=carol)
+    _action(admin_client, Comment, "hide", [comment])
+    comment.refresh_from_db()
+    assert comment.hidden and comment.hidden_by == admin_user
+    _action(admin_client, Comment, "unhide", [comment])
+    comment.refresh_from_db()
+    assert not comment.hidden and comment.hidden_by is None
+
+
+def test_merge_asks_for_confirmation_then_merges_into_lowest_number(admin_client, log, carol):
+    kept = make_paper(log, by=carol, title="Attention Is All You Need", url="")
+    duplicate = make_paper(log, by=carol, title="Attention is all you need (dup)")
+    make_note(kept, by=carol, body="first")
+    make_note(duplicate, by=carol, body="second")
+    make_question(duplicate, by=carol)
+    make_comment(duplicate, by=carol)
+
+    response = _action(admin_client, Paper, "merge_papers", [kept, duplicate])
+    assert response.status_code == 200
+    assert b"Merge papers" in response.content
+    assert Paper.objects.count() == 2
+
+    _action(admin_client, Paper, "merge_papers", [kept, duplicate], apply="1", confirm="on")
+    assert list(Paper.objects.values_list("pk", flat=True)) == [kept.pk]
+    kept.refresh_from_db()
+    assert [n.body for n in kept.notes.order_by("position")] == ["first", "second"]
+    assert kept.questions.count() == 1 and kept.comments.count() == 1
+    assert kept.url == "https://arxiv.org/abs/1706.03762"
+
+
+def test_merge_refuses_papers_of_different_logs(admin_client, log, carol, alice):
+    from tests.conftest import make_log
+
+    other_log = make_log(alice, slug="other")
+    a = make_paper(log, by=carol)
+    b = make_paper(other_log, by=alice)
+    response = _action(admin_client, Paper, "merge_papers", [a, b], apply="1", confirm="on")
+    assert response.status_code == 302
+    assert Paper.objects.count() == 2
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert messages == ["Pick two or more papers of the same log to merge."]
+
+
+def test_renumber_paper_to_a_free_number(admin_client, log, carol):
+    paper = make_paper(log, by=carol)
+    response = _action(admin_client, Paper, "renumber_paper", [paper])
+    assert response.status_code == 200 and b"New number" in response.content
+    _action(admin_client, Paper, "renumber_paper", [paper], apply="1", number="7")
+    paper.refresh_from_db()
+    assert paper.number == 7
+
+
+def test_renumber_to_a_taken_number_shows_an_error(admin_client, log, carol):
+    first = make_paper(log, by=carol)
+    make_paper(log, by=carol)
+    response = _action(admin_client, Paper, "renumber_paper", [first], apply="1", number="2")
+    assert response.status_code == 200
+    assert b"[2] is already taken in this log." in response.content
+    first.refresh_from_db()
+    assert first.number == 1
+
+
+def test_renumber_log_closes_gaps(admin_client, log, carol):
+    make_paper(log, by=carol, number=3)
+    make_paper(log, by=carol, number=8)
+    _action(admin_client, ReadingLog, "renumber_papers", [log])
+    assert list(log.papers.values_list("number", flat=True)) == [1, 2]
+
+
+def test_revoke_invitations(admin_client, log):
+    invitation = Invitation.objects.create(log=log)
+    _action(admin_client, Invitation, "revoke", [invitation])
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None and not invitation.is_usable
+
+
+def test_hide_changelog_entries(admin_client, log):
+    entry = ChangeLogEntry.objects.create(log=log, text="Oops")
+    _action(admin_client, ChangeLogEntry, "hide", [entry])
+    entry.refresh_from_db()
+    assert entry.hidden
+
+
+def test_duplicate_paper_number_in_admin_is_a_form_error(admin_client, log, carol):
+    make_paper(log, by=carol, number=1)
+    response = admin_client.post(
+        _url(Paper, "add"),
+        {"log": log.pk, "number": 1, "title": "Again", "status": "to_read",
+         "notes-TOTAL_FORMS": 0, "notes-INITIAL_FORMS": 0,
+         "questions-TOTAL_FORMS": 0, "questions-INITIAL_FORMS": 0},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert b"already exists" in response.content
+    assert Paper.objects.count() == 1
