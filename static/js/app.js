@@ -1,0 +1,92 @@
+/* Readinglog's small behaviours. No inline scripts anywhere (strict CSP later).
+
+   After htmx puts new content in the page:
+   - focus moves to the first element with `data-focus` (or `autofocus`) in it;
+     an element that cannot take focus by itself gets tabindex="-1".
+   - the text of `data-announce="…"` on any element in it is read out through
+     #announcer (aria-live="polite").
+   A response can also announce without markup: HX-Trigger: {"announce": "Comment posted"}
+   (in Django: django_htmx.http.trigger_client_event(response, "announce", "Comment posted")).
+
+   Also:
+   - <button data-copy="#input-id"> copies that input's value to the clipboard.
+   - <form data-confirm="Delete this?"> asks before submitting (with or without htmx).
+*/
+(function () {
+  "use strict";
+
+  function announce(text) {
+    var region = document.getElementById("announcer");
+    if (!region || !text) return;
+    // Clear first so the same message twice is read twice.
+    region.textContent = "";
+    window.setTimeout(function () {
+      region.textContent = text;
+    }, 50);
+  }
+
+  function find(root, selector) {
+    if (root.matches && root.matches(selector)) return root;
+    return root.querySelector ? root.querySelector(selector) : null;
+  }
+
+  function focusIn(root) {
+    var target = find(root, "[data-focus]") || find(root, "[autofocus]");
+    if (!target) return;
+    if (target.tabIndex < 0 && !target.hasAttribute("tabindex")) {
+      target.setAttribute("tabindex", "-1");
+    }
+    target.focus({ preventScroll: true });
+    target.scrollIntoView({ block: "nearest" });
+  }
+
+  function announceIn(root) {
+    var el = find(root, "[data-announce]");
+    if (el) announce(el.getAttribute("data-announce"));
+  }
+
+  // htmx:load fires for every piece of new content, out-of-band swaps included,
+  // and once for <body> when the page loads (the browser handles autofocus there).
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.detail && event.detail.elt;
+    if (!root || root === document.body) return;
+    focusIn(root);
+    announceIn(root);
+  });
+
+  document.addEventListener("announce", function (event) {
+    var detail = event.detail || {};
+    announce(typeof detail === "string" ? detail : detail.value || detail.message);
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) return;
+    var input = document.querySelector(button.getAttribute("data-copy"));
+    if (!input) return;
+    input.select();
+    var done = function () {
+      announce("Copied to the clipboard");
+      button.setAttribute("data-copied", "");
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(input.value).then(done, function () {});
+    } else if (document.execCommand && document.execCommand("copy")) {
+      done();
+    }
+  });
+
+  // Capture phase, so it runs before htmx turns the submit into a request.
+  document.addEventListener(
+    "submit",
+    function (event) {
+      var form = event.target;
+      var question = form.getAttribute && form.getAttribute("data-confirm");
+      if (question && !window.confirm(question)) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    },
+    true
+  );
+})();
