@@ -10,9 +10,26 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from papers.models import ChangeLogEntry, Comment, Note, Paper, Question
+from papers.models import (
+    ChangeLogEntry,
+    Comment,
+    Membership,
+    Note,
+    Paper,
+    Question,
+    ReadingLog,
+    Role,
+)
 
 Kind = ChangeLogEntry.Kind
+
+
+@transaction.atomic
+def log_create(*, by, **fields):
+    """Create a log; whoever creates it becomes its owner."""
+    log = ReadingLog.objects.create(created_by=by, **fields)
+    Membership.objects.create(log=log, user=by, role=Role.OWNER, last_visited_at=timezone.now())
+    return log
 
 
 def _record(log, kind, text, *, by, paper=None):

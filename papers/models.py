@@ -13,7 +13,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -164,6 +165,36 @@ def get_log_for_user(user, slug, *, need=Role.VIEWER):
     return log, role
 
 
+class MembershipQuerySet(models.QuerySet):
+    def with_changes_since_last_visit(self):
+        """Annotate what others did in each log since the member last visited it.
+
+        Adds `since` (last visit, or joining when never visited) and the counts
+        `new_papers`, `new_notes`, `new_questions`, `new_comments` and
+        `new_resolved`: correlated subqueries, so a list of memberships stays
+        one query however many logs. The member's own doings are not counted.
+        """
+
+        def count(qs, log_path, when="created_at", who="author"):
+            qs = qs.filter(**{log_path: OuterRef("log_id"), f"{when}__gt": OuterRef("since")})
+            qs = qs.exclude(**{who: OuterRef("user_id")})
+            qs = qs.order_by().values(log_path).annotate(n=Count("pk")).values("n")
+            return Coalesce(Subquery(qs[:1], output_field=models.IntegerField()), 0)
+
+        return self.annotate(since=Coalesce("last_visited_at", "created_at")).annotate(
+            new_papers=count(Paper.objects.all(), "log", who="added_by"),
+            new_notes=count(Note.objects.all(), "paper__log"),
+            new_questions=count(Question.objects.all(), "paper__log"),
+            new_comments=count(Comment.objects.visible(), "log"),
+            new_resolved=count(
+                Question.objects.filter(status=Question.Status.RESOLVED),
+                "paper__log",
+                when="resolved_at",
+                who="resolved_by",
+            ),
+        )
+
+
 class Membership(TimeStamped):
     """A user in a log with a role."""
 
@@ -171,6 +202,8 @@ class Membership(TimeStamped):
     log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     last_visited_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["log", "user__username"]
@@ -184,6 +217,23 @@ class Membership(TimeStamped):
 
     def get_absolute_url(self):
         return reverse("log_members", args=[self.log.slug])
+
+    def is_last_owner(self):
+        """Say whether the log would have no owner without this membership's role."""
+        if self.role != Role.OWNER:
+            return False
+        others = Membership.objects.filter(log_id=self.log_id, role=Role.OWNER).exclude(pk=self.pk)
+        return not others.exists()
+
+
+def membership_visited(log, user):
+    """Record that the user is looking at the log now (home's "since your last visit").
+
+    One UPDATE; a log page calls it after the access check. Does nothing for
+    anonymous visitors and non-members of a public log.
+    """
+    if user.is_authenticated:
+        Membership.objects.filter(log=log, user=user).update(last_visited_at=timezone.now())
 
 
 def _invitation_token():

@@ -1,11 +1,358 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""Home, creating a log, its settings, its members and invitations."""
 
-from papers.models import ReadingLog
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+
+from papers import actions
+from papers.models import (
+    Invitation,
+    Membership,
+    Question,
+    ReadingLog,
+    Role,
+    get_log_for_user,
+)
+
+OPEN_QUESTIONS_PER_PAGE = 10
+PUBLIC_LOGS_ON_HOME = 20
+
+
+class LogForm(forms.ModelForm):
+    """A log's title, description and visibility (its slug comes from the title)."""
+
+    class Meta:
+        model = ReadingLog
+        fields = ["title", "description", "visibility"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "visibility": forms.RadioSelect,
+        }
+        help_texts = {"description": "Markdown. Shown at the top of the log page."}
+
+
+class DeleteLogForm(forms.Form):
+    confirm = forms.CharField(
+        label="Type the log's short name to confirm",
+        help_text="This deletes every paper, note, question and comment in it.",
+    )
+
+    def __init__(self, *args, slug, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slug = slug
+
+    def clean_confirm(self):
+        value = self.cleaned_data["confirm"].strip()
+        if value != self.slug:
+            raise forms.ValidationError(f"Type “{self.slug}” exactly to delete the log.")
+        return value
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+    def __init__(self, *args, membership, **kwargs):
+        super().__init__(*args, prefix=f"m{membership.pk}", **kwargs)
+        self.membership = membership
+        self.fields["role"].initial = membership.role
+        self.fields["role"].label = f"Role of {membership.user.get_username()}"
+
+    def clean_role(self):
+        role = self.cleaned_data["role"]
+        if role != Role.OWNER and self.membership.is_last_owner():
+            raise forms.ValidationError(
+                "A log needs at least one owner: make someone else owner first."
+            )
+        return role
+
+
+class InvitationForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+    days = forms.IntegerField(label="Expires after (days)", min_value=1, max_value=90, initial=14)
+
+
+def _htmx_partial(request):
+    return request.htmx and not request.htmx.history_restore_request
+
+
+# -- Home ---------------------------------------------------------------------
+
+
+def home(request):
+    """Show the user's logs with what changed since their last visit, and their open questions.
+
+    Anonymous visitors get a welcome and the public logs. Queries (signed in),
+    whatever the number of logs and papers: session, user, memberships with
+    their change counts (one query, correlated subqueries), count of the
+    user's open questions, one page of them, public logs they are not in.
+    """
+    public = ReadingLog.objects.filter(visibility=ReadingLog.Visibility.PUBLIC)
+    if not request.user.is_authenticated:
+        return render(request, "papers/home.html", {"public_logs": public[:PUBLIC_LOGS_ON_HOME]})
+    user = request.user
+    memberships = (
+        Membership.objects.filter(user=user)
+        .select_related("log")
+        .with_changes_since_last_visit()
+        .order_by("log__title")
+    )
+    my_logs = ReadingLog.objects.member_of(user)
+    open_questions = (
+        Question.objects.open()
+        .filter(author=user, paper__log__in=my_logs)
+        .select_related("paper__log")
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(open_questions, OPEN_QUESTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    template = "papers/home.html"
+    if _htmx_partial(request):
+        template += "#my-questions"
+    return render(
+        request,
+        template,
+        {
+            "memberships": memberships,
+            "questions_page": page,
+            "public_logs": public.exclude(pk__in=my_logs.values("pk"))[:PUBLIC_LOGS_ON_HOME],
+        },
+    )
+
+
+# -- Logs: create, settings, delete -------------------------------------------
 
 
 @login_required
-def home(request):
-    """List the logs the user belongs to."""
-    logs = ReadingLog.objects.member_of(request.user)
-    return render(request, "papers/home.html", {"logs": logs})
+@require_http_methods(["GET", "POST"])
+def log_create(request):
+    """Create a log; the creator becomes its owner."""
+    form = LogForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            log = actions.log_create(by=request.user, **form.cleaned_data)
+            messages.success(request, f"Created “{log.title}”. Invite people from Members.")
+            return redirect("log_members", log.slug)
+        return render(request, "papers/log_form.html", {"form": form}, status=422)
+    return render(request, "papers/log_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def log_settings(request, slug):
+    """Change the log's title, description and visibility (owners)."""
+    log, role = get_log_for_user(request.user, slug, need=Role.OWNER)
+    form = LogForm(request.POST or None, instance=log)
+    template = "papers/log_settings.html"
+    context = {"log": log, "role": role, "form": form, "delete_form": DeleteLogForm(slug=slug)}
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            if _htmx_partial(request):
+                context["saved"] = True
+                return render(request, template + "#settings-form", context)
+            messages.success(request, "Settings saved.")
+            return redirect("log_settings", log.slug)
+        if _htmx_partial(request):
+            template += "#settings-form"
+        return render(request, template, context, status=422)
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def log_delete(request, slug):
+    """Delete the log and everything in it, once the owner typed its slug."""
+    log, role = get_log_for_user(request.user, slug, need=Role.OWNER)
+    delete_form = DeleteLogForm(request.POST, slug=slug)
+    if not delete_form.is_valid():
+        context = {"log": log, "role": role, "form": LogForm(instance=log)}
+        context["delete_form"] = delete_form
+        template = "papers/log_settings.html"
+        if _htmx_partial(request):
+            template += "#delete-form"
+        return render(request, template, context, status=422)
+    title = log.title
+    log.delete()
+    messages.success(request, f"Deleted “{title}”.")
+    if request.htmx:
+        # A full page load: the page the user is on no longer exists.
+        return HttpResponseClientRedirect(reverse("home"))
+    return redirect("home")
+
+
+# -- Members and invitations --------------------------------------------------
+
+
+def _members_context(request, log, role, *, role_forms=None, invitation_form=None, new=None):
+    """Build the members page context; every member of the log may see it.
+
+    Queries: the memberships with their users; for owners, the usable invitations.
+    """
+    memberships = list(log.memberships.select_related("user").order_by("user__username"))
+    role_forms = role_forms or {}
+    rows = [(m, role_forms.get(m.pk) or RoleForm(membership=m)) for m in memberships]
+    is_owner = role == Role.OWNER
+    invitations = []
+    if is_owner:
+        invitations = [
+            (inv, request.build_absolute_uri(inv.get_absolute_url()))
+            for inv in log.invitations.usable().order_by("-created_at")
+        ]
+    return {
+        "log": log,
+        "role": role,
+        "is_owner": is_owner,
+        "rows": rows,
+        "invitations": invitations,
+        "invitation_form": invitation_form or InvitationForm(),
+        "new_invitation": new,
+    }
+
+
+def _member_of(request, slug, need):
+    """Return (log, role) for a member with at least `need`; public readers are not members."""
+    log, role = get_log_for_user(request.user, slug, need=need)
+    if role is None:
+        raise PermissionDenied("Only members of this log can see who is in it.")
+    return log, role
+
+
+@login_required
+def log_members(request, slug):
+    """List the log's members; owners also manage roles and invitations here."""
+    log, role = _member_of(request, slug, Role.VIEWER)
+    template = "papers/log_members.html"
+    if _htmx_partial(request):
+        template += "#members"
+    return render(request, template, _members_context(request, log, role))
+
+
+@login_required
+@require_POST
+def member_role(request, slug, pk):
+    """Change a member's role; the log keeps at least one owner."""
+    log, role = _member_of(request, slug, Role.OWNER)
+    membership = get_object_or_404(log.memberships.select_related("user"), pk=pk)
+    form = RoleForm(request.POST, membership=membership)
+    template = "papers/log_members.html"
+    if not form.is_valid():
+        context = _members_context(request, log, role, role_forms={membership.pk: form})
+        if _htmx_partial(request):
+            template += "#members"
+        return render(request, template, context, status=422)
+    membership.role = form.cleaned_data["role"]
+    membership.save(update_fields=["role", "updated_at"])
+    text = f"{membership.user.get_username()} is now {Role(membership.role).label.lower()}."
+    if membership.user_id == request.user.pk and membership.role != Role.OWNER:
+        # They can no longer manage members: show them the page as they now see it.
+        messages.success(request, text)
+        return redirect("log_members", log.slug)
+    if _htmx_partial(request):
+        response = render(request, template + "#members", _members_context(request, log, role))
+        return trigger_client_event(response, "announce", text)
+    messages.success(request, text)
+    return redirect("log_members", log.slug)
+
+
+@login_required
+@require_POST
+def member_remove(request, slug, pk):
+    """Remove a member from the log (not its last owner)."""
+    log, role = _member_of(request, slug, Role.OWNER)
+    membership = get_object_or_404(log.memberships.select_related("user"), pk=pk)
+    template = "papers/log_members.html"
+    if membership.is_last_owner():
+        form = RoleForm({f"m{membership.pk}-role": membership.role}, membership=membership)
+        form.is_valid()
+        form.add_error("role", "The last owner cannot be removed: make someone else owner first.")
+        context = _members_context(request, log, role, role_forms={membership.pk: form})
+        if _htmx_partial(request):
+            template += "#members"
+        return render(request, template, context, status=422)
+    membership.delete()
+    text = f"Removed {membership.user.get_username()} from the log."
+    if membership.user_id == request.user.pk:
+        messages.success(request, text)
+        return redirect("home")
+    if _htmx_partial(request):
+        response = render(request, template + "#members", _members_context(request, log, role))
+        return trigger_client_event(response, "announce", text)
+    messages.success(request, text)
+    return redirect("log_members", log.slug)
+
+
+@login_required
+@require_POST
+def invitation_create(request, slug):
+    """Make an invitation link with a role and an expiry."""
+    log, role = _member_of(request, slug, Role.OWNER)
+    form = InvitationForm(request.POST)
+    template = "papers/log_members.html"
+    if not form.is_valid():
+        context = _members_context(request, log, role, invitation_form=form)
+        if _htmx_partial(request):
+            template += "#invitations"
+        return render(request, template, context, status=422)
+    invitation = Invitation.objects.create(
+        log=log,
+        role=form.cleaned_data["role"],
+        expires_at=timezone.now() + timedelta(days=form.cleaned_data["days"]),
+        created_by=request.user,
+    )
+    if _htmx_partial(request):
+        context = _members_context(request, log, role, new=invitation)
+        return render(request, template + "#invitations", context)
+    messages.success(request, "Invitation made: copy its link below and send it.")
+    return redirect(reverse("log_members", args=[log.slug]) + f"#invitation-{invitation.pk}")
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, slug, pk):
+    """Revoke an invitation so its link stops working."""
+    log, role = _member_of(request, slug, Role.OWNER)
+    invitation = get_object_or_404(log.invitations, pk=pk)
+    invitation.revoke()
+    if _htmx_partial(request):
+        response = render(
+            request, "papers/log_members.html#invitations", _members_context(request, log, role)
+        )
+        return trigger_client_event(response, "announce", "Invitation revoked.")
+    messages.success(request, "Invitation revoked: its link no longer works.")
+    return redirect("log_members", log.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    """Show an invitation and join the log with it.
+
+    GET only shows it (mail scanners and link previews open links), POST joins.
+    Logged-out visitors log in first and come back here. A member opening it
+    goes straight to the log. Expired or revoked: 410 with a clear page.
+    """
+    invitation = get_object_or_404(Invitation.objects.select_related("log"), token=token)
+    log = invitation.log
+    if not invitation.is_usable:
+        return render(
+            request, "papers/invitation_accept.html", {"invitation": invitation}, status=410
+        )
+    if request.method == "POST":
+        membership = invitation.accept(request.user)
+        role = Role(membership.role).label.lower()
+        messages.success(request, f"Welcome to “{log.title}”: you are a {role} here.")
+        return redirect(log.get_absolute_url())
+    current = log.role_of(request.user)
+    if current is not None and current.allows(invitation.role):
+        messages.info(request, f"You are already a {current.label.lower()} of this log.")
+        return redirect(log.get_absolute_url())
+    context = {"invitation": invitation, "current": current}
+    return render(request, "papers/invitation_accept.html", context)

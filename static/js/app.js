@@ -1,7 +1,8 @@
 /* Readinglog's small behaviours. No inline scripts anywhere (strict CSP later).
 
    After htmx puts new content in the page:
-   - focus moves to the first element with `data-focus` (or `autofocus`) in it;
+   - focus moves to the first element with `data-focus` in it, else to the first
+     invalid field (aria-invalid="true", which Django sets), else to `autofocus`;
      an element that cannot take focus by itself gets tabindex="-1".
    - the text of `data-announce="…"` on any element in it is read out through
      #announcer (aria-live="polite").
@@ -31,7 +32,8 @@
   }
 
   function focusIn(root) {
-    var target = find(root, "[data-focus]") || find(root, "[autofocus]");
+    var target =
+      find(root, "[data-focus]") || find(root, '[aria-invalid="true"]') || find(root, "[autofocus]");
     if (!target) return;
     if (target.tabIndex < 0 && !target.hasAttribute("tabindex")) {
       target.setAttribute("tabindex", "-1");

@@ -1,0 +1,313 @@
+"""Members page: roles, removal, invitations; accepting an invitation."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from papers.models import Invitation, Membership, ReadingLog, Role
+from tests.conftest import make_log, make_user
+from tests.web.conftest import assert_partial
+
+
+def members_url(log):
+    return reverse("log_members", args=[log.slug])
+
+
+def membership(log, user):
+    return Membership.objects.get(log=log, user=user)
+
+
+# -- The list ------------------------------------------------------------------
+
+
+def test_every_member_sees_the_member_list(client, log, dave):
+    client.force_login(dave)
+    response = client.get(members_url(log))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for name in ("alice", "bob", "carol", "dave"):
+        assert name in html
+    assert "Invitations" not in html  # owners only
+    assert reverse("member_role", args=[log.slug, membership(log, dave).pk]) not in html
+
+
+def test_owners_see_role_forms_and_invitations(client, log, alice):
+    client.force_login(alice)
+    html = client.get(members_url(log)).content.decode()
+    assert "Invitations" in html
+    assert reverse("invitation_create", args=[log.slug]) in html
+
+
+def test_members_page_requires_login(client, log):
+    response = client.get(members_url(log))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_members_page_is_404_for_outsiders_and_403_on_a_public_log(client, log, mallory):
+    client.force_login(mallory)
+    assert client.get(members_url(log)).status_code == 404
+    log.visibility = ReadingLog.Visibility.PUBLIC
+    log.save()
+    assert client.get(members_url(log)).status_code == 403
+
+
+def test_members_page_with_htmx_returns_the_list(client, log, carol, htmx):
+    client.force_login(carol)
+    assert_partial(client.get(members_url(log), **htmx), "members")
+
+
+@pytest.mark.parametrize("extra", [0, 20])
+def test_members_page_runs_a_fixed_number_of_queries(
+    client, log, alice, django_assert_num_queries, extra
+):
+    for n in range(extra):
+        Membership.objects.create(log=log, user=make_user(f"user{n}"), role=Role.MEMBER)
+        Invitation.objects.create(log=log, created_by=alice)
+    client.force_login(alice)
+    # 1 session, 2 user, 3 log, 4 alice's role, 5 memberships with users, 6 usable invitations.
+    with django_assert_num_queries(6):
+        assert client.get(members_url(log)).status_code == 200
+
+
+# -- Roles ---------------------------------------------------------------------
+
+
+def role_url(log, user):
+    return reverse("member_role", args=[log.slug, membership(log, user).pk])
+
+
+def role_data(log, user, role):
+    return {f"m{membership(log, user).pk}-role": role}
+
+
+def test_owner_changes_a_role(client, log, alice, dave):
+    client.force_login(alice)
+    response = client.post(role_url(log, dave), role_data(log, dave, "curator"))
+    assert response["Location"] == members_url(log)
+    assert membership(log, dave).role == Role.CURATOR
+
+
+def test_role_change_with_htmx_returns_the_list_and_announces(client, log, alice, dave, htmx):
+    client.force_login(alice)
+    response = client.post(role_url(log, dave), role_data(log, dave, "member"), **htmx)
+    assert_partial(response, "members")
+    assert "announce" in response["HX-Trigger"]
+    assert membership(log, dave).role == Role.MEMBER
+
+
+def test_only_owners_change_roles(client, log, bob, dave, mallory):
+    client.force_login(bob)
+    assert client.post(role_url(log, dave), role_data(log, dave, "owner")).status_code == 403
+    client.force_login(mallory)
+    assert client.post(role_url(log, dave), role_data(log, dave, "owner")).status_code == 404
+    assert membership(log, dave).role == Role.VIEWER
+
+
+def test_the_last_owner_cannot_step_down(client, log, alice, htmx):
+    client.force_login(alice)
+    response = client.post(role_url(log, alice), role_data(log, alice, "member"))
+    assert response.status_code == 422
+    assert "at least one owner" in response.content.decode()
+    assert membership(log, alice).role == Role.OWNER
+    htmx_response = client.post(role_url(log, alice), role_data(log, alice, "member"), **htmx)
+    assert_partial(htmx_response, "members", status=422)
+
+
+def test_an_owner_can_step_down_when_another_owner_remains(client, log, alice, bob):
+    Membership.objects.filter(log=log, user=bob).update(role=Role.OWNER)
+    client.force_login(alice)
+    response = client.post(role_url(log, alice), role_data(log, alice, "curator"))
+    assert response["Location"] == members_url(log)
+    assert membership(log, alice).role == Role.CURATOR
+
+
+def test_an_unknown_role_is_422(client, log, alice, dave):
+    client.force_login(alice)
+    response = client.post(role_url(log, dave), role_data(log, dave, "emperor"))
+    assert response.status_code == 422
+    assert membership(log, dave).role == Role.VIEWER
+
+
+def test_a_membership_of_another_log_is_404(client, log, alice, mallory):
+    other = make_log(mallory, slug="other")
+    client.force_login(alice)
+    pk = membership(other, mallory).pk
+    url = reverse("member_role", args=[log.slug, pk])
+    assert client.post(url, {f"m{pk}-role": "viewer"}).status_code == 404
+
+
+# -- Removing --------------------------------------------------------------------
+
+
+def remove_url(log, user):
+    return reverse("member_remove", args=[log.slug, membership(log, user).pk])
+
+
+def test_owner_removes_a_member(client, log, alice, carol, htmx):
+    client.force_login(alice)
+    response = client.post(remove_url(log, carol), **htmx)
+    assert_partial(response, "members")
+    assert "carol" not in response.content.decode()
+    assert not Membership.objects.filter(log=log, user=carol).exists()
+
+
+def test_remove_without_htmx_redirects(client, log, alice, dave):
+    client.force_login(alice)
+    assert client.post(remove_url(log, dave))["Location"] == members_url(log)
+
+
+def test_the_last_owner_cannot_be_removed(client, log, alice):
+    client.force_login(alice)
+    response = client.post(remove_url(log, alice))
+    assert response.status_code == 422
+    assert "last owner" in response.content.decode()
+    assert membership(log, alice).role == Role.OWNER
+
+
+def test_only_owners_remove(client, log, bob, carol):
+    client.force_login(bob)
+    assert client.post(remove_url(log, carol)).status_code == 403
+    assert Membership.objects.filter(log=log, user=carol).exists()
+
+
+def test_remove_needs_post(client, log, alice, carol):
+    client.force_login(alice)
+    assert client.get(remove_url(log, carol)).status_code == 405
+
+
+# -- Invitations -----------------------------------------------------------------
+
+
+def test_owner_makes_an_invitation_with_role_and_expiry(client, log, alice):
+    client.force_login(alice)
+    response = client.post(
+        reverse("invitation_create", args=[log.slug]), {"role": "viewer", "days": "3"}
+    )
+    invitation = Invitation.objects.get(log=log)
+    assert response["Location"] == members_url(log) + f"#invitation-{invitation.pk}"
+    assert invitation.role == Role.VIEWER
+    assert invitation.created_by == alice
+    expected = timezone.now() + timedelta(days=3)
+    assert abs((invitation.expires_at - expected).total_seconds()) < 60
+    html = client.get(members_url(log)).content.decode()
+    assert f"http://testserver/invitations/{invitation.token}/" in html
+
+
+def test_making_an_invitation_with_htmx_shows_the_link_focused(client, log, alice, htmx):
+    client.force_login(alice)
+    response = client.post(
+        reverse("invitation_create", args=[log.slug]), {"role": "member", "days": "14"}, **htmx
+    )
+    assert_partial(response, "invitations")
+    html = response.content.decode()
+    token = Invitation.objects.get(log=log).token
+    assert token in html
+    assert "data-focus" in html
+
+
+def test_an_invalid_invitation_is_422_and_made_not(client, log, alice, htmx):
+    client.force_login(alice)
+    url = reverse("invitation_create", args=[log.slug])
+    response = client.post(url, {"role": "member", "days": "0"})
+    assert response.status_code == 422
+    assert "errorlist" in response.content.decode()
+    assert_partial(client.post(url, {"role": "x", "days": "5"}, **htmx), "invitations", 422)
+    assert not Invitation.objects.exists()
+
+
+def test_only_owners_make_invitations(client, log, bob, mallory):
+    url = reverse("invitation_create", args=[log.slug])
+    client.force_login(bob)
+    assert client.post(url, {"role": "owner", "days": "5"}).status_code == 403
+    client.force_login(mallory)
+    assert client.post(url, {"role": "owner", "days": "5"}).status_code == 404
+    assert not Invitation.objects.exists()
+
+
+def test_owner_revokes_an_invitation(client, log, alice, htmx):
+    invitation = Invitation.objects.create(log=log, created_by=alice)
+    client.force_login(alice)
+    url = reverse("invitation_revoke", args=[log.slug, invitation.pk])
+    response = client.post(url, **htmx)
+    assert_partial(response, "invitations")
+    assert invitation.token not in response.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
+
+
+def test_revoke_is_for_owners_of_that_log(client, log, alice, bob, mallory):
+    other = make_log(mallory, slug="other")
+    theirs = Invitation.objects.create(log=other)
+    ours = Invitation.objects.create(log=log)
+    client.force_login(bob)
+    assert client.post(reverse("invitation_revoke", args=[log.slug, ours.pk])).status_code == 403
+    client.force_login(alice)
+    assert client.post(reverse("invitation_revoke", args=[log.slug, theirs.pk])).status_code == 404
+    assert Invitation.objects.filter(revoked_at__isnull=True).count() == 2
+
+
+# -- Accepting -------------------------------------------------------------------
+
+
+def accept_url(invitation):
+    return reverse("invitation_accept", args=[invitation.token])
+
+
+def test_accepting_sends_logged_out_visitors_to_log_in_and_back(client, log):
+    invitation = Invitation.objects.create(log=log)
+    response = client.get(accept_url(invitation))
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={accept_url(invitation)}"
+
+
+def test_an_invitation_shows_the_log_and_joins_on_post(client, log, mallory):
+    invitation = Invitation.objects.create(log=log, role=Role.CURATOR)
+    client.force_login(mallory)
+    page = client.get(accept_url(invitation))
+    assert page.status_code == 200
+    assert log.title in page.content.decode()
+    assert log.role_of(mallory) is None  # opening the link alone does not join
+    response = client.post(accept_url(invitation))
+    assert response["Location"] == log.get_absolute_url()
+    assert log.role_of(mallory) == Role.CURATOR
+    invitation.refresh_from_db()
+    assert invitation.times_used == 1
+
+
+def test_a_member_opening_an_invitation_goes_to_the_log(client, log, bob):
+    invitation = Invitation.objects.create(log=log, role=Role.MEMBER)
+    client.force_login(bob)
+    assert client.get(accept_url(invitation))["Location"] == log.get_absolute_url()
+
+
+def test_an_invitation_to_a_higher_role_can_upgrade_a_member(client, log, dave):
+    invitation = Invitation.objects.create(log=log, role=Role.MEMBER)
+    client.force_login(dave)
+    assert client.get(accept_url(invitation)).status_code == 200
+    client.post(accept_url(invitation))
+    assert log.role_of(dave) == Role.MEMBER
+
+
+@pytest.mark.parametrize("state", ["expired", "revoked"])
+def test_an_unusable_invitation_is_410_without_the_log_title(client, log, mallory, state):
+    invitation = Invitation.objects.create(log=log)
+    if state == "expired":
+        invitation.expires_at = timezone.now() - timedelta(minutes=1)
+        invitation.save()
+    else:
+        invitation.revoke()
+    client.force_login(mallory)
+    for response in (client.get(accept_url(invitation)), client.post(accept_url(invitation))):
+        assert response.status_code == 410
+        html = response.content.decode()
+        assert "no longer works" in html
+        assert log.title not in html
+    assert log.role_of(mallory) is None
+
+
+def test_an_unknown_invitation_is_404(client, mallory):
+    client.force_login(mallory)
+    assert client.get(reverse("invitation_accept", args=["nope"])).status_code == 404
