@@ -1,0 +1,302 @@
+"""Forms of the web app, one section per area; ModelForms list their fields."""
+
+from django import forms
+
+from papers.models import ChangeLogEntry, Comment, Question
+
+# == Questions (papers/views/questions.py) ==
+
+
+class QuestionForm(forms.ModelForm):
+    """Ask a question, or edit one."""
+
+    class Meta:
+        model = Question
+        fields = ["body"]
+        labels = {"body": "Question"}
+        widgets = {"body": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise forms.ValidationError("Write the question first.")
+        return body
+
+
+class ResolveForm(forms.Form):
+    """Resolve a question with a text, the reply that answered it, or both.
+
+    The reply choices are the question's visible replies; the template renders
+    the select from the prefetched replies, so building the form costs no query
+    until it is validated.
+    """
+
+    resolution = forms.CharField(
+        label="Resolution", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    answer = forms.ModelChoiceField(
+        label="Answered by the reply",
+        queryset=Comment.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "Pick one of the replies to this question."},
+    )
+
+    def __init__(self, *args, question, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.question = question
+        self.fields["answer"].queryset = question.comments.visible()
+
+    def clean_resolution(self):
+        return self.cleaned_data["resolution"].strip()
+
+
+class QuestionFilterForm(forms.Form):
+    """The filters of the questions page; bad values are ignored, not errors."""
+
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Question.Status.choices], required=False
+    )
+    paper = forms.IntegerField(min_value=1, required=False)
+    asker = forms.CharField(max_length=150, required=False)
+
+
+# == Change log (papers/views/changelog.py) ==
+
+
+class ChangeLogEntryForm(forms.ModelForm):
+    """A curator's dated change-log entry (markdown)."""
+
+    class Meta:
+        model = ChangeLogEntry
+        fields = ["date", "text"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "text": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError("Write what changed.")
+        return text
+
+
+# == Log page, paper page, notes, comments (papers/views/logs.py, paper.py, comments.py) ==
+
+from papers.links import detect_anchor, detect_link  # noqa: E402
+from papers.models import Anchor, Note, Paper, Tag  # noqa: E402
+
+
+class PaperAddForm(forms.ModelForm):
+    """Add a paper from the log page: a title and, optionally, its link."""
+
+    class Meta:
+        model = Paper
+        fields = ["title", "url"]
+        labels = {"url": "Link (arXiv, DOI or any URL)"}
+        widgets = {
+            "title": forms.TextInput(attrs={"placeholder": "Paper title"}),
+            "url": forms.URLInput(attrs={"placeholder": "https://arxiv.org/abs/…"}),
+        }
+
+    def clean_title(self):
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise forms.ValidationError("Give the paper a title.")
+        return title
+
+    def paper_fields(self):
+        """Return the fields for actions.paper_add, with arXiv id or DOI from the link."""
+        link = detect_link(self.cleaned_data["url"])
+        return {**self.cleaned_data, "arxiv_id": link.arxiv_id, "doi": link.doi}
+
+
+SORTS = {
+    "number": ("number",),
+    "-number": ("-number",),
+    "title": ("title", "number"),
+    "activity": ("-last_activity_at", "-number"),
+    "open": ("-open_question_count", "-last_activity_at", "number"),
+}
+
+
+class PaperFilterForm(forms.Form):
+    """The log page's search, filters and sort; bad values fall back to defaults."""
+
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    status = forms.ChoiceField(choices=[("", "Any status"), *Paper.Status.choices], required=False)
+    curiosity = forms.ChoiceField(
+        choices=[("", "Any curiosity"), *Paper.Curiosity.choices], required=False
+    )
+    tag = forms.CharField(required=False, max_length=50)
+    open = forms.BooleanField(label="Has open questions", required=False)
+    sort = forms.ChoiceField(
+        choices=[
+            ("number", "Number"),
+            ("-number", "Newest first"),
+            ("title", "Title"),
+            ("activity", "Last activity"),
+            ("open", "Open questions"),
+        ],
+        required=False,
+    )
+
+    def filter(self, papers):
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("q"):
+            papers = papers.search(data["q"])
+        if data.get("status"):
+            papers = papers.filter(status=data["status"])
+        if data.get("curiosity"):
+            papers = papers.filter(curiosity=data["curiosity"])
+        if data.get("tag"):
+            papers = papers.filter(tags__name=data["tag"])
+        if data.get("open"):
+            papers = papers.filter(open_question_count__gt=0)
+        return papers.order_by(*SORTS[data.get("sort") or "number"])
+
+
+# One in-place form per region of the paper page: name -> model fields.
+PAPER_FIELDS = {
+    "title": ["title"],
+    "link": ["url", "arxiv_id", "doi"],
+    "authors": ["authors", "year"],
+    "status": ["status"],
+    "curiosity": ["curiosity", "curiosity_note"],
+    "tags": [],
+    "tldr": ["tldr"],
+}
+
+
+class TagsForm(forms.ModelForm):
+    """Tags as comma-separated names; unknown names become new tags of the log."""
+
+    tag_names = forms.CharField(
+        label="Tags", required=False, help_text="Separate tags with commas."
+    )
+
+    class Meta:
+        model = Paper
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["tag_names"] = ", ".join(t.name for t in self.instance.tags.all())
+
+    def clean_tag_names(self):
+        names = [n.strip() for n in self.cleaned_data["tag_names"].split(",")]
+        names = list(dict.fromkeys(n for n in names if n))
+        if any(len(n) > 50 for n in names):
+            raise forms.ValidationError("A tag can be at most 50 characters.")
+        return names
+
+    def _save_m2m(self):
+        paper = self.instance
+        names = self.cleaned_data["tag_names"]
+        tags = [Tag.objects.get_or_create(log=paper.log, name=n)[0] for n in names]
+        paper.tags.set(tags)
+
+
+def paper_field_form(name, *args, **kwargs):
+    """Build the in-place form for one region of the paper page."""
+    if name == "tags":
+        return TagsForm(*args, **kwargs)
+    form_class = forms.modelform_factory(
+        Paper,
+        fields=PAPER_FIELDS[name],
+        widgets={
+            "tldr": forms.Textarea(attrs={"rows": 3}),
+            "curiosity_note": forms.Textarea(attrs={"rows": 2}),
+        },
+    )
+    form = form_class(*args, **kwargs)
+    if "title" in form.fields:
+        form.fields["title"].widget.attrs["autofocus"] = True
+    return form
+
+
+class NoteForm(forms.ModelForm):
+    """A note: markdown body, optionally about a figure, table, equation…
+
+    Leave the anchor empty and start the body with "Figure 3:" to set it.
+    """
+
+    class Meta:
+        model = Note
+        fields = ["body", "anchor_kind", "anchor_label"]
+        labels = {"body": "Note", "anchor_kind": "About", "anchor_label": "Label"}
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 4}),
+            "anchor_label": forms.TextInput(attrs={"placeholder": "Figure 3"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["anchor_kind"].choices = [("", "—"), *Anchor.choices]
+
+    def clean(self):
+        data = super().clean()
+        body = (data.get("body") or "").strip()
+        if not body:
+            self.add_error("body", "Write the note first.")
+            return data
+        data["body"] = body
+        if not data.get("anchor_kind") and not data.get("anchor_label"):
+            found = detect_anchor(body)
+            if found and found.rest:
+                data.update(anchor_kind=found.kind, anchor_label=found.label, body=found.rest)
+        elif data.get("anchor_kind") and not data.get("anchor_label"):
+            data["anchor_label"] = Anchor(data["anchor_kind"]).label
+        return data
+
+
+class CommentForm(forms.ModelForm):
+    class Meta:
+        model = Comment
+        fields = ["body"]
+        labels = {"body": "Comment"}
+        widgets = {"body": forms.Textarea(attrs={"rows": 2})}
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise forms.ValidationError("Write something first.")
+        return body
+
+
+class CommentMoveForm(forms.Form):
+    """Where to move a comment: a note or question of its paper, or a paper of the log."""
+
+    target = forms.ChoiceField(label="Move to", required=False)
+    paper_number = forms.IntegerField(
+        label="…or to the comments of paper number", min_value=1, required=False
+    )
+
+    def __init__(self, *args, paper, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.paper = paper
+        choices = [("", "—"), (f"paper:{paper.pk}", f"[{paper.number}] {paper.title[:60]}")]
+        choices += [(f"note:{n.pk}", f"Note: {str(n)[:60]}") for n in paper.notes.all()]
+        choices += [(f"question:{q.pk}", f"Question: {q.body[:60]}") for q in paper.questions.all()]
+        self.fields["target"].choices = choices
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if data.get("paper_number"):
+            target = Paper.objects.filter(
+                log_id=self.paper.log_id, number=data["paper_number"]
+            ).first()
+            if target is None:
+                self.add_error("paper_number", "There is no paper with that number in this log.")
+        elif data.get("target"):
+            kind, pk = data["target"].split(":")
+            model = {"paper": Paper, "note": Note, "question": Question}[kind]
+            target = model.objects.get(pk=pk)
+        else:
+            raise forms.ValidationError("Pick where the comment goes.")
+        if not self.errors:
+            data["target_object"] = target
+        return data

@@ -1,0 +1,85 @@
+"""The log page: its papers with filters, sort, search and pages; add a paper inline."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from papers import actions
+from papers.forms import PaperAddForm, PaperFilterForm
+from papers.markdown import render_markdown
+from papers.models import Role, get_log_for_user
+
+PAPERS_PER_PAGE = 50
+TEMPLATE = "papers/log_detail.html"
+
+
+def _page_context(request, log, role, *, add_form=None):
+    """Build the log page's context.
+
+    Queries: the page of papers counted (1) and read with their open-question
+    counts (1) and tags (1), and the log's tags for the filter (1).
+    """
+    filters = PaperFilterForm(request.GET)
+    papers = filters.filter(log.papers.with_open_question_count()).prefetch_related("tags")
+    page = Paginator(papers, PAPERS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    can_add = role is not None and role.allows(Role.MEMBER)
+    return {
+        "log": log,
+        "role": role,
+        "filters": filters,
+        "page": page,
+        "papers": page.object_list,
+        "query": query.urlencode(),
+        "log_tags": list(log.tags.values_list("name", flat=True)),
+        "can_add": can_add,
+        "add_form": add_form or (PaperAddForm() if can_add else None),
+        "is_filtered": any(request.GET.get(k) for k in ("q", "status", "curiosity", "tag", "open")),
+    }
+
+
+@require_GET
+def log_detail(request, slug):
+    """Show the log: description, and its papers filtered, sorted and paged."""
+    log, role = get_log_for_user(request.user, slug)
+    template = TEMPLATE
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#paper-list"
+    return render(request, template, _page_context(request, log, role))
+
+
+@login_required
+@require_POST
+def paper_add(request, slug):
+    """Add a paper with the next number; arXiv id or DOI come from its link."""
+    log, role = get_log_for_user(request.user, slug, need=Role.MEMBER)
+    form = PaperAddForm(request.POST)
+    paper = None
+    if form.is_valid():
+        try:
+            paper = actions.paper_add(log, by=request.user, **form.paper_fields())
+        except ValidationError as error:
+            form.add_error(None, error)
+    if paper is None:
+        template = TEMPLATE + ("#paper-add" if request.htmx else "")
+        context = _page_context(request, log, role, add_form=form)
+        return render(request, template, context, status=422)
+    if not request.htmx:
+        return redirect(paper)
+    paper.open_question_count = 0
+    context = {"log": log, "role": role, "add_form": PaperAddForm(), "can_add": True}
+    return render(request, TEMPLATE + "#paper-added", {**context, "paper": paper, "added": paper})
+
+
+@login_required
+@require_POST
+def markdown_preview(request, slug):
+    """Render what is being typed as it will look (sanitized) for a preview box."""
+    get_log_for_user(request.user, slug, need=Role.MEMBER)
+    text = next((request.POST[k] for k in ("body", "text", "tldr") if k in request.POST), "")
+    html = render_markdown(text[:50_000])
+    return HttpResponse(html or '<p class="muted">Nothing to preview yet.</p>')

@@ -1,0 +1,260 @@
+"""The paper page: its fields edited in place, its notes, and previous / next."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import retarget, trigger_client_event
+
+from papers import actions
+from papers.forms import PAPER_FIELDS, NoteForm, paper_field_form
+from papers.models import Comment, Note, Paper, Role, Tag, get_log_for_user
+
+TEMPLATE = "papers/paper_detail.html"
+# The paper's regions under its title, each edited in place (see forms.PAPER_FIELDS).
+FIELD_NAMES = ["link", "authors", "status", "curiosity", "tags", "tldr"]
+NOTE_DIRECTIONS = [("up", "↑"), ("down", "↓")]
+
+
+def _partial(request, name):
+    """The page template, or one of its partials when htmx asks for a fragment."""
+    if request.htmx and not request.htmx.history_restore_request:
+        return f"{TEMPLATE}#{name}"
+    return TEMPLATE
+
+
+def get_paper(log, number):
+    """Return the log's paper with its neighbours' numbers (one query), or 404."""
+    siblings = Paper.objects.filter(log=log).values("number")
+    previous = siblings.filter(number__lt=OuterRef("number")).order_by("-number")[:1]
+    following = siblings.filter(number__gt=OuterRef("number")).order_by("number")[:1]
+    papers = Paper.objects.filter(log=log).annotate(
+        previous_number=Subquery(previous), next_number=Subquery(following)
+    )
+    return get_object_or_404(
+        papers.select_related("added_by").prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.order_by("name"))
+        ),
+        number=number,
+    )
+
+
+def attach_comments(paper, notes, questions, role):
+    """Read every comment of the page in one query and hand each target its list.
+
+    Sets `visible_comments` on the paper, each note and each question (what
+    `papers/_comments.html` threads). Curators also get hidden comments, which
+    the template marks as hidden.
+    """
+    comments = Comment.objects.on_paper_page(paper)
+    if role is None or not role.allows(Role.CURATOR):
+        comments = comments.visible()
+    by_target = {}
+    for comment in comments:
+        key = ("paper", comment.paper_id) if comment.paper_id else None
+        key = key or (
+            ("note", comment.note_id) if comment.note_id else ("question", comment.question_id)
+        )
+        by_target.setdefault(key, []).append(comment)
+    paper.visible_comments = by_target.get(("paper", paper.pk), [])
+    for note in notes:
+        note.visible_comments = by_target.get(("note", note.pk), [])
+    for question in questions:
+        question.visible_comments = by_target.get(("question", question.pk), [])
+
+
+def paper_page_context(request, log, role, paper, **extra):
+    """Build everything the paper page shows.
+
+    Queries (after the log and membership): tags (prefetched with the paper),
+    notes with authors (1), questions with authors (1), and every comment of
+    the page with authors (1).
+    """
+    user = request.user
+    notes = list(paper.notes.select_related("author"))
+    questions = list(
+        paper.questions.open_first().select_related("author", "resolved_by", "answer__author")
+    )
+    attach_comments(paper, notes, questions, role)
+    can_write = role is not None and role.allows(Role.MEMBER)
+    is_curator = role is not None and role.allows(Role.CURATOR)
+    for item in [*notes, *questions]:
+        item.user_can_edit = item.can_edit(user, role)
+    return {
+        "log": log,
+        "role": role,
+        "paper": paper,
+        "notes": notes,
+        "questions": questions,
+        "open_question_count": sum(1 for q in questions if q.is_open),
+        "paper_comments": paper.visible_comments,
+        "can_write": can_write,
+        "can_comment": can_write,
+        "is_curator": is_curator,
+        "can_edit_paper": paper.can_edit(user, role),
+        "note_form": NoteForm() if can_write else None,
+        "paper_field_names": FIELD_NAMES,
+        "note_directions": NOTE_DIRECTIONS,
+        "since": int(paper.last_activity_at.timestamp() * 1000),
+        **extra,
+    }
+
+
+@require_GET
+def paper_detail(request, slug, number):
+    """Show a paper: fields, TL;DR, notes, questions and comment threads."""
+    log, role = get_log_for_user(request.user, slug)
+    paper = get_paper(log, number)
+    return render(request, TEMPLATE, paper_page_context(request, log, role, paper))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def paper_field_edit(request, slug, number, field):
+    """Edit one region of the paper in place (title, link, authors, status…)."""
+    if field not in PAPER_FIELDS:
+        raise Http404("No such field.")
+    log, role = get_log_for_user(request.user, slug, need=Role.MEMBER)
+    paper = get_paper(log, number)
+    if not paper.can_edit(request.user, role):
+        raise PermissionDenied("Only who added the paper, or a curator, can edit it.")
+    form = paper_field_form(field, request.POST or None, instance=paper)
+    status = 200
+    editing = field
+    if request.method == "GET" and request.GET.get("show"):
+        editing = None
+    elif request.method == "POST":
+        if form.is_valid():
+            paper = actions.paper_edit(paper, by=request.user, form=form)
+            if not request.htmx:
+                return redirect(paper)
+            paper = get_paper(log, number)
+            editing = None
+        else:
+            status = 422
+    if request.htmx and not request.htmx.history_restore_request:
+        context = {
+            "log": log,
+            "role": role,
+            "paper": paper,
+            "field": field,
+            "editing": editing,
+            "form": form,
+            "can_edit_paper": True,
+        }
+        return render(request, TEMPLATE + "#paper-field", context, status=status)
+    context = paper_page_context(request, log, role, paper, editing=editing, form=form)
+    return render(request, TEMPLATE, context, status=status)
+
+
+def _note_for(request, slug, pk, *, edit=True):
+    log, role = get_log_for_user(request.user, slug, need=Role.MEMBER)
+    note = get_object_or_404(
+        Note.objects.select_related("paper__log", "author"), pk=pk, paper__log=log
+    )
+    if edit and not note.can_edit(request.user, role):
+        raise PermissionDenied("Only the note's author, or a curator, can change it.")
+    return log, role, note
+
+
+def _note_list_response(request, log, role, paper, *, status=200, **extra):
+    paper = get_paper(log, paper.number)
+    context = paper_page_context(request, log, role, paper, **extra)
+    response = render(request, TEMPLATE + "#note-list", context, status=status)
+    return retarget(response, "#note-list")
+
+
+@login_required
+@require_POST
+def note_add(request, slug, number):
+    """Add a note at the end; its anchor comes from the select or a leading "Figure 3:"."""
+    log, role = get_log_for_user(request.user, slug, need=Role.MEMBER)
+    paper = get_paper(log, number)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            context = {"log": log, "role": role, "paper": paper, "note_form": form}
+            return render(request, TEMPLATE + "#note-form", context, status=422)
+        context = paper_page_context(request, log, role, paper, note_form=form)
+        return render(request, TEMPLATE, context, status=422)
+    note = actions.note_add(paper, by=request.user, **form.cleaned_data)
+    if not request.htmx:
+        return redirect(note)
+    paper = get_paper(log, number)
+    context = paper_page_context(request, log, role, paper, new_note=note.pk)
+    return render(request, TEMPLATE + "#note-added", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def note_edit(request, slug, pk):
+    """Edit a note in place: its author or a curator."""
+    log, role, note = _note_for(request, slug, pk)
+    form = NoteForm(request.POST or None, instance=note)
+    status = 200
+    editing = True
+    if request.method == "GET" and request.GET.get("show"):
+        editing = False
+    elif request.method == "POST":
+        if form.is_valid():
+            note = actions.note_edit(note, by=request.user, **form.cleaned_data)
+            if not request.htmx:
+                return redirect(note)
+            editing = False
+        else:
+            status = 422
+    if request.htmx and not request.htmx.history_restore_request:
+        note.user_can_edit = True
+        context = {"log": log, "role": role, "paper": note.paper, "note": note}
+        context.update(can_write=True, note_directions=NOTE_DIRECTIONS)
+        context.update(editing_note=note.pk if editing else None, note_edit_form=form)
+        return render(request, TEMPLATE + "#note-content", context, status=status)
+    paper = get_paper(log, note.paper.number)
+    context = paper_page_context(
+        request, log, role, paper, editing_note=note.pk if editing else None, note_edit_form=form
+    )
+    return render(request, TEMPLATE, context, status=status)
+
+
+@login_required
+@require_POST
+def note_delete(request, slug, pk):
+    log, role, note = _note_for(request, slug, pk)
+    paper = note.paper
+    actions.note_delete(note, by=request.user)
+    if not request.htmx:
+        return redirect(paper)
+    return _note_list_response(request, log, role, paper, announce="Note deleted")
+
+
+@login_required
+@require_POST
+def note_move(request, slug, pk):
+    """Move a note up or down one place."""
+    log, role, note = _note_for(request, slug, pk)
+    direction = request.POST.get("direction")
+    if direction not in ("up", "down"):
+        return HttpResponse("Say up or down.", status=422)
+    actions.note_move(note, direction, by=request.user)
+    if not request.htmx:
+        return redirect(note)
+    return _note_list_response(
+        request, log, role, note.paper, moved_note=note.pk, announce=f"Note moved {direction}"
+    )
+
+
+@login_required
+@require_POST
+def note_to_question(request, slug, pk):
+    """Turn a note into an open question (its comments come along as replies)."""
+    log, role, note = _note_for(request, slug, pk)
+    paper = note.paper
+    question = actions.note_to_question(note, by=request.user)
+    if not request.htmx:
+        return redirect(question)
+    response = _note_list_response(
+        request, log, role, paper, announce="Note turned into a question", with_questions=True
+    )
+    return trigger_client_event(response, "questions-changed")

@@ -1,0 +1,84 @@
+/* The paper page's small behaviours (loaded by paper_detail.html; no inline scripts).
+
+   - Live updates: #paper-poller polls every 3 s; it skips a poll while the tab
+     is hidden (and polls at once when the tab shows again).
+   - A live update never clobbers a form being used: before an out-of-band swap,
+     any open form in the region (marked data-keep, focused, or with typed text)
+     is moved into the fresh markup in place of its stale twin (same id).
+   - 422 responses (invalid input) are swapped, so forms show their errors.
+   - <a data-dismiss="#id"> removes that element (a reply form's Cancel).
+*/
+(function () {
+  "use strict";
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (elt && elt.id === "paper-poller" && document.hidden) event.preventDefault();
+  });
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  function inUse(el) {
+    if (el.hasAttribute("data-keep")) return true;
+    if (el.contains(document.activeElement) && document.activeElement !== document.body) {
+      return true;
+    }
+    var fields = el.querySelectorAll("textarea, input[type=text], input[type=url], input:not([type])");
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i].value !== fields[i].defaultValue) return true;
+    }
+    return false;
+  }
+
+  function keepOpenForms(target, fragment) {
+    var candidates = [];
+    if (target.matches("[data-keep]")) candidates.push(target);
+    target.querySelectorAll("[data-keep], form").forEach(function (el) {
+      if (inUse(el)) candidates.push(el);
+    });
+    candidates.forEach(function (live) {
+      // Climb to the nearest element with an id that the fresh markup also has.
+      for (var node = live; node && node !== target.parentNode; node = node.parentElement) {
+        if (!node.id) continue;
+        var stale = node === target ? fragment.firstElementChild : fragment.querySelector("#" + CSS.escape(node.id));
+        if (stale && stale.id === node.id) {
+          if (node === target) return;
+          stale.replaceWith(node);
+          return;
+        }
+      }
+    });
+  }
+
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var detail = event.detail;
+    if (!detail || !detail.target || !detail.fragment) return;
+    var target = detail.target;
+    if (target.matches("[data-keep]") || (target.matches("form") && inUse(target))) {
+      detail.shouldSwap = false;
+      return;
+    }
+    var active = document.activeElement;
+    keepOpenForms(target, detail.fragment);
+    if (active && active !== document.body) {
+      window.setTimeout(function () {
+        if (document.contains(active) && document.activeElement !== active) active.focus({ preventScroll: true });
+      }, 0);
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-dismiss]");
+    if (!link) return;
+    var gone = document.querySelector(link.getAttribute("data-dismiss"));
+    if (gone) {
+      event.preventDefault();
+      gone.remove();
+    }
+  });
+})();
