@@ -276,3 +276,33 @@ def papers_merge(papers, *, by):
     kept.touch()
     _record(kept.log, Kind.WRITTEN, f"Merged {titles} into [{kept.number}]", by=by, paper=kept)
     return kept
+
+
+# -- Questions panel and questions page ---------------------------------------
+
+
+@transaction.atomic
+def question_edit(question, *, by, body):
+    question.body = body
+    question.updated_by = by
+    question.save()
+    question.paper.touch()
+    return question
+
+
+@transaction.atomic
+def question_delete(question, *, by):
+    """Delete a question and its replies."""
+    paper = question.paper
+    question.delete()
+    paper.touch()
+
+
+# -- Change log ---------------------------------------------------------------
+
+
+def changelog_write(log, *, by, date, text):
+    """Add a curator's written entry to the log's change log."""
+    return ChangeLogEntry.objects.create(
+        log=log, kind=Kind.WRITTEN, date=date, text=text, author=by
+    )

@@ -497,6 +497,16 @@ class QuestionQuerySet(models.QuerySet):
         """Open questions before resolved ones, each in the order they were asked."""
         return self.order_by("status", "position", "pk")  # "open" sorts before "resolved"
 
+    def in_log(self, log):
+        return self.filter(paper__log=log)
+
+    def with_visible_comments(self):
+        """Prefetch each question's visible replies, with authors, as `visible_comments`."""
+        replies = Comment.objects.visible().select_related("author")
+        return self.prefetch_related(
+            models.Prefetch("comments", queryset=replies, to_attr="visible_comments")
+        )
+
 
 class Question(Authored):
     """Something not understood yet, on a paper; open until someone resolves it."""
@@ -559,6 +569,14 @@ class Question(Authored):
         self.answer = answer
         self.updated_by = by
         self.save()
+
+    def can_resolve(self, user, role):
+        """Say whether user may resolve or reopen this: whoever asked it, or a curator."""
+        if role is None:
+            return False
+        if role.allows(Role.CURATOR):
+            return True
+        return role.allows(Role.MEMBER) and self.author_id == user.pk
 
     def reopen(self, *, by):
         """Open the question again; the old resolution is cleared."""

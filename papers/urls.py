@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from papers.views import accounts
+from papers.views import accounts, changelog, questions
 
 urlpatterns = [
     # Home, invitations, log settings and members (papers/views/accounts.py)
@@ -24,4 +24,45 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitations/<str:token>/", accounts.invitation_accept, name="invitation_accept"),
+    # Questions panel, questions page and change log (papers/views/questions.py, changelog.py)
+    path(
+        "logs/<slug:slug>/papers/<int:number>/questions/add/",
+        questions.question_ask,
+        name="question_ask",
+    ),
+    path("logs/<slug:slug>/questions/", questions.log_questions, name="log_questions"),
+    path("logs/<slug:slug>/questions/<int:pk>/", questions.question_detail, name="question_detail"),
+    path(
+        "logs/<slug:slug>/questions/<int:pk>/edit/", questions.question_edit, name="question_edit"
+    ),
+    path(
+        "logs/<slug:slug>/questions/<int:pk>/delete/",
+        questions.question_delete,
+        name="question_delete",
+    ),
+    path(
+        "logs/<slug:slug>/questions/<int:pk>/resolve/",
+        questions.question_resolve,
+        name="question_resolve",
+    ),
+    path(
+        "logs/<slug:slug>/questions/<int:pk>/reopen/",
+        questions.question_reopen,
+        name="question_reopen",
+    ),
+    path(
+        "logs/<slug:slug>/questions/<int:pk>/to-note/",
+        questions.question_to_note,
+        name="question_to_note",
+    ),
+    path("logs/<slug:slug>/changelog/", changelog.log_changelog, name="log_changelog"),
+    path("logs/<slug:slug>/changelog/add/", changelog.entry_add, name="changelog_add"),
+    path("logs/<slug:slug>/changelog/<int:pk>/", changelog.entry_detail, name="changelog_entry"),
+    path("logs/<slug:slug>/changelog/<int:pk>/edit/", changelog.entry_edit, name="changelog_edit"),
+    path("logs/<slug:slug>/changelog/<int:pk>/hide/", changelog.entry_hide, name="changelog_hide"),
+    path(
+        "logs/<slug:slug>/changelog/<int:pk>/unhide/",
+        changelog.entry_unhide,
+        name="changelog_unhide",
+    ),
 ]

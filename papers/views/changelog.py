@@ -1,0 +1,160 @@
+"""The log's change log: entries curators write and the ones the app records.
+
+Entries are grouped per day (newest day first) and paginated by 100 entries;
+a day cut by a page break continues on the next page. Curators add and edit
+entries in place and hide the ones nobody else should see.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+
+from papers import actions
+from papers.forms import ChangeLogEntryForm
+from papers.models import ChangeLogEntry, Role, get_log_for_user
+
+TEMPLATE = "papers/log_changelog.html"
+FORM_PAGE = "papers/changelog_entry_form.html"
+ENTRIES_PER_PAGE = 100
+
+
+def _is_htmx(request):
+    return request.htmx and not request.htmx.history_restore_request
+
+
+def _is_curator(role):
+    return role is not None and role.allows(Role.CURATOR)
+
+
+def _new_entry_form(data=None):
+    return ChangeLogEntryForm(data, initial={"date": timezone.localdate()})
+
+
+def _page_context(request, log, role, *, page=None, written_only=None):
+    """Build the entries part of the page: one count and one page query."""
+    if written_only is None:
+        written_only = request.GET.get("show") == "written"
+    entries = log.changelog.select_related("author", "paper")
+    if not _is_curator(role):
+        entries = entries.visible()
+    if written_only:
+        entries = entries.filter(kind=ChangeLogEntry.Kind.WRITTEN)
+    entries = entries.order_by("-date", "created_at", "pk")
+    paginator = Paginator(entries, ENTRIES_PER_PAGE)
+    return {
+        "log": log,
+        "role": role,
+        "is_curator": _is_curator(role),
+        "written_only": written_only,
+        "page_obj": paginator.get_page(page or request.GET.get("page")),
+    }
+
+
+def _get_entry(log, role, pk):
+    """Return the log's entry pk; a hidden one exists for curators only."""
+    entries = log.changelog.select_related("author", "paper")
+    if not _is_curator(role):
+        entries = entries.visible()
+    entry = get_object_or_404(entries, pk=pk)
+    entry.log = log  # get_absolute_url reads it
+    return entry
+
+
+def _entry_response(request, log, role, entry, message):
+    """Answer a change to one entry: its partial for HTMX, else back to it on the page."""
+    if not _is_htmx(request):
+        return redirect(entry.get_absolute_url())
+    context = {"log": log, "role": role, "is_curator": True, "entry": entry, "focus": True}
+    response = render(request, f"{TEMPLATE}#entry", context)
+    return trigger_client_event(response, "announce", message)
+
+
+@require_GET
+def log_changelog(request, slug):
+    """Show the change log grouped per day, newest day first."""
+    log, role = get_log_for_user(request.user, slug)
+    context = _page_context(request, log, role)
+    if _is_htmx(request):
+        return render(request, f"{TEMPLATE}#changelog-entries", context)
+    if context["is_curator"]:
+        context["entry_form"] = _new_entry_form()
+    return render(request, TEMPLATE, context)
+
+
+@login_required
+@require_POST
+def entry_add(request, slug):
+    """Write a dated entry (curators)."""
+    log, role = get_log_for_user(request.user, slug, need=Role.CURATOR)
+    form = _new_entry_form(request.POST)
+    written_only = request.POST.get("show") == "written"
+    if not form.is_valid():
+        if _is_htmx(request):
+            context = {"log": log, "role": role, "entry_form": form}
+            return render(request, f"{TEMPLATE}#entry-add-form", context, status=422)
+        context = _page_context(request, log, role, page=1, written_only=written_only)
+        return render(request, TEMPLATE, {**context, "entry_form": form}, status=422)
+    entry = actions.changelog_write(log, by=request.user, **form.cleaned_data)
+    if not _is_htmx(request):
+        return redirect(reverse("log_changelog", args=[log.slug]) + f"#entry-{entry.pk}")
+    context = _page_context(request, log, role, page=1, written_only=written_only)
+    context.update(entry_form=_new_entry_form(), oob=True, focus_pk=entry.pk)
+    html = render_to_string(f"{TEMPLATE}#entry-add-form", context, request)
+    html += render_to_string(f"{TEMPLATE}#changelog-entries", context, request)
+    return trigger_client_event(HttpResponse(html), "announce", "Entry added")
+
+
+@require_GET
+def entry_detail(request, slug, pk):
+    """Show one entry: its partial for HTMX (cancel an edit), else its place on the page."""
+    log, role = get_log_for_user(request.user, slug)
+    entry = _get_entry(log, role, pk)
+    if not _is_htmx(request):
+        return redirect(entry.get_absolute_url())
+    context = {"log": log, "role": role, "is_curator": _is_curator(role), "entry": entry}
+    return render(request, f"{TEMPLATE}#entry", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_edit(request, slug, pk):
+    """Edit an entry's date and text in place (curators)."""
+    log, role = get_log_for_user(request.user, slug, need=Role.CURATOR)
+    entry = _get_entry(log, role, pk)
+    form = ChangeLogEntryForm(request.POST or None, instance=entry)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        return _entry_response(request, log, role, entry, "Entry saved")
+    status = 422 if request.method == "POST" else 200
+    context = {"log": log, "role": role, "is_curator": True, "entry": entry, "form": form}
+    if _is_htmx(request):
+        return render(request, f"{TEMPLATE}#entry-form", {**context, "focus": True}, status=status)
+    return render(request, FORM_PAGE, context, status=status)
+
+
+def _set_hidden(request, slug, pk, hidden):
+    log, role = get_log_for_user(request.user, slug, need=Role.CURATOR)
+    entry = _get_entry(log, role, pk)
+    entry.hidden = hidden
+    entry.save(update_fields=["hidden", "updated_at"])
+    return _entry_response(request, log, role, entry, "Entry hidden" if hidden else "Entry shown")
+
+
+@login_required
+@require_POST
+def entry_hide(request, slug, pk):
+    """Hide an entry from everyone but curators."""
+    return _set_hidden(request, slug, pk, True)
+
+
+@login_required
+@require_POST
+def entry_unhide(request, slug, pk):
+    """Show a hidden entry to everyone again."""
+    return _set_hidden(request, slug, pk, False)

@@ -1,0 +1,284 @@
+"""The questions panel of the paper page and the log's questions page.
+
+Every action answers HTMX with the changed question (its partial replaces
+#question-<pk>) plus the open-question badges out of band; without HTMX it
+redirects to the question on the paper page (or back to the questions page
+it came from).
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+
+from papers import actions
+from papers.forms import QuestionFilterForm, QuestionForm, ResolveForm
+from papers.models import Comment, Paper, Question, Role, User, get_log_for_user
+
+PANEL = "papers/_questions.html"
+PAGE = "papers/log_questions.html"
+FORM_PAGE = "papers/question_form.html"
+QUESTIONS_PER_PAGE = 50
+
+
+def _is_htmx(request):
+    return request.htmx and not request.htmx.history_restore_request
+
+
+def _is_curator(role):
+    return role is not None and role.allows(Role.CURATOR)
+
+
+def _with_replies(questions, role):
+    """Prefetch each question's replies as `visible_comments` (curators also see hidden ones)."""
+    if not _is_curator(role):
+        return questions.with_visible_comments()
+    replies = Comment.objects.select_related("author")
+    return questions.prefetch_related(
+        Prefetch("comments", queryset=replies, to_attr="visible_comments")
+    )
+
+
+def _get_question(log, role, pk):
+    """Return the log's question pk, with what its partial shows, or 404."""
+    questions = Question.objects.select_related("paper", "author", "resolved_by")
+    question = get_object_or_404(_with_replies(questions, role), pk=pk, paper__log=log)
+    question.paper.log = log  # get_absolute_url reads it
+    return question
+
+
+def _context(request, log, role, question, **extra):
+    """Build what a question's partials and its comment thread need."""
+    can_write = role is not None and role.allows(Role.MEMBER)
+    return {
+        "log": log,
+        "role": role,
+        "paper": question.paper,
+        "question": question,
+        "can_comment": can_write,
+        "is_curator": _is_curator(role),
+        "next_url": request.POST.get("next", ""),
+        **extra,
+    }
+
+
+def _from_list(request):
+    """Say whether the action was posted from the questions page rather than the panel."""
+    return request.POST.get("from") == "questions"
+
+
+def _done(request, log, role, question, message, *, removed_html=None):
+    """Answer a successful action: the question's partial and badges, or a redirect."""
+    if not _is_htmx(request):
+        next_url = request.POST.get("next", "")
+        if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+            return redirect(next_url)
+        if question.pk is None:
+            return redirect(question.paper.get_absolute_url() + "#question-list")
+        return redirect(question.get_absolute_url())
+    context = _context(request, log, role, question)
+    if removed_html is not None:
+        html = removed_html
+    elif _from_list(request):
+        html = render_to_string(f"{PAGE}#question-row", {**context, "focus": True}, request)
+    else:
+        html = render_to_string(f"{PANEL}#question", {**context, "focus": True}, request)
+    response = HttpResponse(html + _badges(request, log, question.paper))
+    return trigger_client_event(response, "announce", message)
+
+
+def _badges(request, log, paper):
+    """Render the paper's and the log's open-question badges for an out-of-band swap."""
+    open_in_log = Question.objects.in_log(log).open()
+    counts = open_in_log.aggregate(
+        log_count=Count("pk"), paper_count=Count("pk", filter=Q(paper=paper))
+    )
+    context = {
+        "log": log,
+        "paper": paper,
+        "oob": True,
+        "open_question_count": counts["paper_count"],
+        "log_open_question_count": counts["log_count"],
+    }
+    return render_to_string(f"{PANEL}#open-question-badge", context, request) + render_to_string(
+        f"{PANEL}#log-open-question-badge", context, request
+    )
+
+
+def _invalid(request, log, role, question, *, what):
+    """Re-render the question with the form that failed, status 422."""
+    context = _context(request, log, role, question)
+    if _is_htmx(request):
+        partial = f"{PAGE}#question-row" if _from_list(request) else f"{PANEL}#{what}"
+        return render(request, partial, context, status=422)
+    return render(request, FORM_PAGE, {**context, "what": what}, status=422)
+
+
+@login_required
+@require_POST
+def question_ask(request, slug, number):
+    """Ask a question about a paper (members and up)."""
+    log, role = get_log_for_user(request.user, slug, need=Role.MEMBER)
+    paper = get_object_or_404(Paper, log=log, number=number)
+    paper.log = log
+    form = QuestionForm(request.POST)
+    context = {"log": log, "role": role, "paper": paper, "question_form": form}
+    if not form.is_valid():
+        if _is_htmx(request):
+            return render(request, f"{PANEL}#question-form", context, status=422)
+        return render(request, FORM_PAGE, {**context, "what": "question-form"}, status=422)
+    question = actions.question_ask(paper, by=request.user, body=form.cleaned_data["body"])
+    if not _is_htmx(request):
+        return redirect(question.get_absolute_url())
+    question = _get_question(log, role, question.pk)
+    context = _context(request, log, role, question, question_form=QuestionForm())
+    html = render_to_string(f"{PANEL}#question-asked", context, request)
+    response = HttpResponse(html + _badges(request, log, paper))
+    return trigger_client_event(response, "announce", "Question asked")
+
+
+@require_GET
+def question_detail(request, slug, pk):
+    """Show one question: its partial for HTMX (cancel an edit), else the paper page."""
+    log, role = get_log_for_user(request.user, slug)
+    question = _get_question(log, role, pk)
+    if not _is_htmx(request):
+        return redirect(question.get_absolute_url())
+    return render(request, f"{PANEL}#question", _context(request, log, role, question))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def question_edit(request, slug, pk):
+    """Edit a question's text (its author, or a curator)."""
+    log, role = get_log_for_user(request.user, slug, need=Role.MEMBER)
+    question = _get_question(log, role, pk)
+    if not question.can_edit(request.user, role):
+        raise PermissionDenied("Only its author or a curator can edit this question.")
+    form = QuestionForm(request.POST or None, instance=question)
+    if request.method == "POST" and form.is_valid():
+        actions.question_edit(question, by=request.user, body=form.cleaned_data["body"])
+        return _done(request, log, role, question, "Question saved")
+    question.edit_form = form
+    if request.method == "GET":
+        context = _context(request, log, role, question)
+        if _is_htmx(request):
+            return render(request, f"{PANEL}#question-edit-form", {**context, "focus": True})
+        return render(request, FORM_PAGE, {**context, "what": "question-edit-form"})
+    return _invalid(request, log, role, question, what="question-edit-form")
+
+
+@login_required
+@require_POST
+def question_delete(request, slug, pk):
+    """Delete a question and its replies (its author, or a curator)."""
+    log, role = get_log_for_user(request.user, slug, need=Role.MEMBER)
+    question = _get_question(log, role, pk)
+    if not question.can_edit(request.user, role):
+        raise PermissionDenied("Only its author or a curator can delete this question.")
+    actions.question_delete(question, by=request.user)
+    return _done(request, log, role, question, "Question deleted", removed_html="")
+
+
+@login_required
+@require_POST
+def question_resolve(request, slug, pk):
+    """Resolve a question with a text or the reply that answered it (asker or curator)."""
+    log, role = get_log_for_user(request.user, slug, need=Role.MEMBER)
+    question = _get_question(log, role, pk)
+    if not question.can_resolve(request.user, role):
+        raise PermissionDenied("Only whoever asked it or a curator can resolve this question.")
+    form = ResolveForm(request.POST, question=question)
+    if not form.is_valid():
+        question.resolve_form = form
+        return _invalid(request, log, role, question, what="question")
+    actions.question_resolve(
+        question,
+        by=request.user,
+        resolution=form.cleaned_data["resolution"],
+        answer=form.cleaned_data["answer"],
+    )
+    return _done(request, log, role, question, "Question resolved")
+
+
+@login_required
+@require_POST
+def question_reopen(request, slug, pk):
+    """Open a resolved question again (asker or curator)."""
+    log, role = get_log_for_user(request.user, slug, need=Role.MEMBER)
+    question = _get_question(log, role, pk)
+    if not question.can_resolve(request.user, role):
+        raise PermissionDenied("Only whoever asked it or a curator can reopen this question.")
+    actions.question_reopen(question, by=request.user)
+    return _done(request, log, role, question, "Question reopened")
+
+
+@login_required
+@require_POST
+def question_to_note(request, slug, pk):
+    """Turn a question into a note on the same paper (its author, or a curator).
+
+    With HTMX the question leaves a link to the new note in its place and the
+    page hears `notes-changed`, so the notes list can refresh itself.
+    """
+    log, role = get_log_for_user(request.user, slug, need=Role.MEMBER)
+    question = _get_question(log, role, pk)
+    if not question.can_edit(request.user, role):
+        raise PermissionDenied("Only its author or a curator can turn this into a note.")
+    note = actions.question_to_note(question, by=request.user)
+    note.paper.log = log
+    if not _is_htmx(request):
+        return redirect(note.get_absolute_url())
+    context = {"log": log, "paper": note.paper, "note": note, "old_pk": pk}
+    html = render_to_string(f"{PANEL}#question-moved", context, request)
+    response = _done(request, log, role, question, "Question turned into a note", removed_html=html)
+    return trigger_client_event(response, "notes-changed", {"note": note.pk})
+
+
+@require_GET
+def log_questions(request, slug):
+    """List every question of the log, open first, filtered by status, paper and asker."""
+    log, role = get_log_for_user(request.user, slug)
+    filters = QuestionFilterForm(request.GET)
+    filters.is_valid()  # a bad value is dropped from cleaned_data, so it filters nothing
+    chosen = filters.cleaned_data
+    questions = Question.objects.in_log(log)
+    if chosen.get("status"):
+        questions = questions.filter(status=chosen["status"])
+    if chosen.get("paper"):
+        questions = questions.filter(paper__number=chosen["paper"])
+    if chosen.get("asker"):
+        questions = questions.filter(author__username=chosen["asker"])
+    questions = _with_replies(
+        questions.select_related("paper", "author", "resolved_by"), role
+    ).order_by("status", "-created_at", "-pk")  # open first, newest first
+    page_obj = Paginator(questions, QUESTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "log": log,
+        "role": role,
+        "page_obj": page_obj,
+        "filters": filters,
+        "query": _query_without_page(request),
+        "next_url": request.get_full_path(),
+    }
+    if _is_htmx(request):
+        return render(request, f"{PAGE}#question-results", context)
+    asked = Question.objects.in_log(log)
+    context.update(
+        papers=Paper.objects.filter(pk__in=asked.values("paper")).only("number", "title"),
+        askers=User.objects.filter(pk__in=asked.values("author")).order_by("username"),
+        log_open_question_count=asked.open().count(),
+    )
+    return render(request, PAGE, context)
+
+
+def _query_without_page(request):
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
