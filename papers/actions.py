@@ -278,6 +278,86 @@ def papers_merge(papers, *, by):
     return kept
 
 
+# -- Paper page: edits that other members' open pages pick up by polling ------
+
+
+@transaction.atomic
+def paper_edit(paper, *, by, form):
+    """Save a paper form (one field or a few) and mark the paper active."""
+    paper = form.save(commit=False)
+    paper.updated_by = by
+    paper.last_activity_at = timezone.now()
+    paper.save()
+    form.save_m2m()
+    return paper
+
+
+@transaction.atomic
+def note_edit(note, *, by, body, anchor_kind="", anchor_label=""):
+    note.body, note.anchor_kind, note.anchor_label = body, anchor_kind, anchor_label
+    note.updated_by = by
+    note.save()
+    note.paper.touch()
+    return note
+
+
+@transaction.atomic
+def note_delete(note, *, by):
+    paper = note.paper
+    note.delete()
+    paper.touch()
+
+
+@transaction.atomic
+def note_move(note, direction, *, by):
+    """Swap the note with its neighbour above ("up") or below ("down")."""
+    notes = list(note.paper.notes.order_by("position", "pk"))
+    index = next(i for i, n in enumerate(notes) if n.pk == note.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(notes):
+        return note
+    notes[index], notes[other] = notes[other], notes[index]
+    # Renumber all so that equal positions (imports) end up distinct.
+    for position, each in enumerate(notes):
+        if each.position != position:
+            Note.objects.filter(pk=each.pk).update(position=position)
+    note.paper.touch()
+    return note
+
+
+@transaction.atomic
+def comment_edit(comment, *, by, body):
+    comment.body = body
+    comment.updated_by = by
+    comment.save()
+    _paper_of(comment).touch()
+    return comment
+
+
+@transaction.atomic
+def comment_delete(comment, *, by):
+    """Delete a comment; its replies stay, moved up to its parent."""
+    Comment.objects.filter(parent=comment).update(parent=comment.parent_id)
+    paper = _paper_of(comment)
+    comment.delete()
+    paper.touch()
+
+
+@transaction.atomic
+def comment_set_hidden(comment, hidden, *, by):
+    if hidden:
+        comment.hide(by=by)
+    else:
+        comment.unhide()
+    _paper_of(comment).touch()
+    return comment
+
+
+def _paper_of(comment):
+    target = comment.target
+    return target if isinstance(target, Paper) else target.paper
+
+
 # -- Questions panel and questions page ---------------------------------------
 
 

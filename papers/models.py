@@ -419,6 +419,14 @@ class Paper(TimeStamped):
         Paper.objects.filter(pk=self.pk).update(last_activity_at=now)
         self.last_activity_at = now
 
+    def can_edit(self, user, role):
+        """Say whether user (with role in the log) may edit the paper's fields."""
+        if role is None:
+            return False
+        if role.allows(Role.CURATOR):
+            return True
+        return role.allows(Role.MEMBER) and self.added_by_id == user.pk
+
 
 class Anchor(models.TextChoices):
     """The part of a paper a note is about."""
@@ -592,6 +600,12 @@ class Question(Authored):
 class CommentQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(hidden=False)
+
+    def on_paper_page(self, paper):
+        """Every comment on the paper, its notes and its questions, with authors."""
+        return self.filter(
+            Q(paper=paper) | Q(note__paper=paper) | Q(question__paper=paper)
+        ).select_related("author")
 
 
 class Comment(Authored):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from papers.views import accounts, changelog, questions
+from papers.views import accounts, changelog, comments, logs, paper, questions, updates
 
 urlpatterns = [
     # Home, invitations, log settings and members (papers/views/accounts.py)
@@ -24,6 +24,43 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitations/<str:token>/", accounts.invitation_accept, name="invitation_accept"),
+    # Log page, paper page, notes, comments, live updates
+    # (papers/views/logs.py, paper.py, comments.py, updates.py)
+    path("logs/<slug:slug>/", logs.log_detail, name="log_detail"),
+    path("logs/<slug:slug>/papers/add/", logs.paper_add, name="paper_add"),
+    path("logs/<slug:slug>/preview/", logs.markdown_preview, name="markdown_preview"),
+    path("logs/<slug:slug>/papers/<int:number>/", paper.paper_detail, name="paper_detail"),
+    path(
+        "logs/<slug:slug>/papers/<int:number>/edit/<str:field>/",
+        paper.paper_field_edit,
+        name="paper_field_edit",
+    ),
+    path("logs/<slug:slug>/papers/<int:number>/notes/add/", paper.note_add, name="note_add"),
+    path("logs/<slug:slug>/notes/<int:pk>/edit/", paper.note_edit, name="note_edit"),
+    path("logs/<slug:slug>/notes/<int:pk>/delete/", paper.note_delete, name="note_delete"),
+    path("logs/<slug:slug>/notes/<int:pk>/move/", paper.note_move, name="note_move"),
+    path(
+        "logs/<slug:slug>/notes/<int:pk>/to-question/",
+        paper.note_to_question,
+        name="note_to_question",
+    ),
+    path(
+        "logs/<slug:slug>/comments/on/<str:kind>/<int:pk>/",
+        comments.comment_add,
+        name="comment_add",
+    ),
+    path("logs/<slug:slug>/comments/<int:pk>/reply/", comments.comment_reply, name="comment_reply"),
+    path("logs/<slug:slug>/comments/<int:pk>/edit/", comments.comment_edit, name="comment_edit"),
+    path(
+        "logs/<slug:slug>/comments/<int:pk>/delete/", comments.comment_delete, name="comment_delete"
+    ),
+    path("logs/<slug:slug>/comments/<int:pk>/hide/", comments.comment_hide, name="comment_hide"),
+    path("logs/<slug:slug>/comments/<int:pk>/move/", comments.comment_move, name="comment_move"),
+    path(
+        "logs/<slug:slug>/papers/<int:number>/updates/",
+        updates.paper_updates,
+        name="paper_updates",
+    ),
     # Questions panel, questions page and change log (papers/views/questions.py, changelog.py)
     path(
         "logs/<slug:slug>/papers/<int:number>/questions/add/",

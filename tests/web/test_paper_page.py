@@ -1,0 +1,165 @@
+import pytest
+from django.urls import reverse
+
+from papers.models import Paper, ReadingLog, Tag
+from tests.conftest import make_comment, make_note, make_paper, make_question
+from tests.web.conftest import assert_partial
+
+
+def url(paper):
+    return reverse("paper_detail", args=[paper.log.slug, paper.number])
+
+
+def edit_url(paper, field):
+    return reverse("paper_field_edit", args=[paper.log.slug, paper.number, field])
+
+
+def test_it_shows_the_paper_notes_and_neighbours(client, carol, log, paper):
+    make_paper(log, by=carol, title="Next one")
+    make_note(
+        paper,
+        by=carol,
+        body="Figure 1: the encoder.",
+        anchor_kind="figure",
+        anchor_label="Figure 1",
+    )
+    client.force_login(carol)
+    html = client.get(url(paper)).content.decode()
+    assert "Attention Is All You Need" in html
+    assert 'class="chip chip-anchor"' in html and "Figure 1" in html
+    assert 'rel="next"' in html and 'rel="prev"' not in html
+    assert 'id="paper-poller"' in html
+
+
+def test_it_links_to_the_previous_paper(client, carol, log, paper):
+    second = make_paper(log, by=carol, title="Second")
+    client.force_login(carol)
+    html = client.get(url(second)).content.decode()
+    assert f'href="{url(paper)}"' in html and 'rel="prev"' in html
+
+
+def test_it_hides_a_private_paper_from_outsiders(client, mallory, paper):
+    client.force_login(mallory)
+    response = client.get(url(paper))
+    assert response.status_code == 404
+    assert b"Attention" not in response.content
+
+
+def test_it_needs_login_for_a_private_log(client, paper):
+    assert client.get(url(paper)).status_code == 404
+
+
+def test_anyone_reads_a_paper_of_a_public_log_without_edit_links(client, log, paper):
+    ReadingLog.objects.filter(pk=log.pk).update(visibility="public")
+    response = client.get(url(paper))
+    assert response.status_code == 200
+    assert b"field-edit" not in response.content
+    assert b'id="note-form"' not in response.content
+
+
+def test_an_unknown_number_is_404(client, carol, log):
+    client.force_login(carol)
+    assert client.get(reverse("paper_detail", args=["group", 99])).status_code == 404
+
+
+@pytest.mark.parametrize(("notes", "comments"), [(1, 1), (8, 4)])
+def test_paper_page_runs_a_fixed_number_of_queries(
+    client, carol, bob, paper, notes, comments, django_assert_num_queries
+):
+    paper.tags.add(Tag.objects.create(log=paper.log, name="nlp"))
+    for n in range(notes):
+        note = make_note(paper, by=carol, body=f"Note {n}")
+        question = make_question(paper, by=carol, body=f"Q {n}")
+        for _ in range(comments):
+            first = make_comment(note, by=bob)
+            make_comment(question, by=carol, parent=make_comment(question, by=bob))
+            make_comment(paper, by=carol, parent=first)
+    client.force_login(carol)
+    # session, user, log, membership, the paper with previous/next numbers,
+    # its tags, notes with authors, questions with authors, every comment of
+    # the page with authors.
+    with django_assert_num_queries(9):
+        response = client.get(url(paper))
+    assert response.status_code == 200
+
+
+def test_the_adder_edits_the_title_in_place(client, carol, paper, htmx):
+    client.force_login(carol)
+    form = client.get(edit_url(paper, "title"), **htmx)
+    assert_partial(form, "field-title")
+    assert b'name="title"' in form.content
+    response = client.post(edit_url(paper, "title"), {"title": "Attention!"}, **htmx)
+    assert_partial(response, "field-title")
+    assert b"Attention!" in response.content and b'name="title"' not in response.content
+    paper.refresh_from_db()
+    assert (paper.title, paper.updated_by) == ("Attention!", carol)
+
+
+def test_editing_a_field_bumps_last_activity(client, carol, paper):
+    before = paper.last_activity_at
+    client.force_login(carol)
+    client.post(edit_url(paper, "status"), {"status": "reading"})
+    paper.refresh_from_db()
+    assert paper.status == "reading" and paper.last_activity_at > before
+
+
+def test_editing_a_field_without_htmx_redirects(client, carol, paper):
+    client.force_login(carol)
+    response = client.post(edit_url(paper, "tldr"), {"tldr": "Attention is **enough**."})
+    assert response.status_code == 302 and response.url == paper.get_absolute_url()
+    paper.refresh_from_db()
+    assert paper.tldr_html == "<p>Attention is <strong>enough</strong>.</p>"
+
+
+def test_the_edit_page_works_without_js(client, carol, paper):
+    client.force_login(carol)
+    response = client.get(edit_url(paper, "authors"))
+    assert response.status_code == 200
+    assert b"<html" in response.content and b'name="authors"' in response.content
+
+
+def test_tags_are_edited_as_comma_separated_names(client, carol, paper):
+    client.force_login(carol)
+    client.post(edit_url(paper, "tags"), {"tag_names": "nlp, attention, nlp"})
+    assert sorted(t.name for t in paper.tags.all()) == ["attention", "nlp"]
+
+
+def test_an_invalid_field_rerenders_with_errors(client, carol, paper, htmx):
+    client.force_login(carol)
+    response = client.post(edit_url(paper, "link"), {"url": "not a link"}, **htmx)
+    assert_partial(response, "field-link", status=422)
+    assert b"not a link" in response.content and b"errorlist" in response.content
+    paper.refresh_from_db()
+    assert paper.url == "https://arxiv.org/abs/1706.03762"
+
+
+def test_an_unknown_field_is_404(client, carol, paper):
+    client.force_login(carol)
+    assert client.get(edit_url(paper, "number")).status_code == 404
+
+
+def test_a_member_cannot_edit_someone_elses_paper(client, carol, alice, log):
+    paper = make_paper(log, by=alice)
+    client.force_login(carol)
+    assert client.post(edit_url(paper, "title"), {"title": "X"}).status_code == 403
+
+
+def test_a_curator_edits_any_paper(client, bob, paper):
+    client.force_login(bob)
+    assert client.post(edit_url(paper, "title"), {"title": "X"}).status_code == 302
+    assert Paper.objects.get(pk=paper.pk).title == "X"
+
+
+def test_a_viewer_cannot_edit_a_paper(client, dave, paper):
+    client.force_login(dave)
+    assert client.get(edit_url(paper, "title")).status_code == 403
+
+
+def test_an_outsider_cannot_edit_a_paper(client, mallory, paper):
+    client.force_login(mallory)
+    assert client.get(edit_url(paper, "title")).status_code == 404
+
+
+def test_editing_requires_login(client, paper):
+    response = client.get(edit_url(paper, "title"))
+    assert response.status_code == 302 and "/accounts/login/" in response.url
