@@ -1,0 +1,95 @@
+"""Hold a reading log as plain records: what the parser returns and the writer takes.
+
+Field names match the Django models (Paper, Note, Question, Comment,
+ChangeLogEntry) so the saving layer copies them across one to one.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+CURIOSITY_LEVELS = ("low", "neutral", "interesting", "high")
+ANCHOR_KINDS = (
+    "figure",
+    "table",
+    "equation",
+    "section",
+    "page",
+    "abstract",
+    "intro",
+    "conclusion",
+    "methods",
+)
+# The question headings the format knows, in their canonical spelling.
+QUESTION_SECTIONS = (
+    "I haven't understood",
+    "I'm trying to understand",
+    "Questions",
+    "Open questions",
+)
+DEFAULT_QUESTION_SECTION = QUESTION_SECTIONS[0]
+
+
+class LogFormatError(ValueError):
+    """Reject a file that cannot be read as a reading log, naming the line when there is one."""
+
+    def __init__(self, message, line=None):
+        super().__init__(message, line)
+        self.message = message
+        self.line = line
+
+    def __str__(self):
+        return f"Line {self.line}: {self.message}" if self.line else self.message
+
+
+@dataclass
+class ParseWarning:
+    line: int
+    message: str
+
+
+@dataclass
+class NoteEntry:
+    body: str
+    anchor_kind: str = ""
+    anchor_label: str = ""
+
+
+@dataclass
+class QuestionEntry:
+    body: str
+    status: str = "open"
+    resolution: str = ""
+    replies: list[str] = field(default_factory=list)
+    section: str = DEFAULT_QUESTION_SECTION
+
+
+@dataclass
+class PaperEntry:
+    number: int
+    title: str
+    url: str = ""
+    arxiv_id: str = ""
+    doi: str = ""
+    curiosity: str = ""
+    curiosity_note: str = ""
+    tldr: str = ""
+    notes: list[NoteEntry] = field(default_factory=list)
+    questions: list[QuestionEntry] = field(default_factory=list)
+    line: int = field(default=0, compare=False)
+
+
+@dataclass
+class ChangeLogItem:
+    date: datetime.date
+    text: str
+
+
+@dataclass
+class LogDocument:
+    title: str = ""
+    description: str = ""
+    papers: list[PaperEntry] = field(default_factory=list)
+    changelog: list[ChangeLogItem] = field(default_factory=list)
+    # What the parser guessed; a re-import of the export guesses nothing, so
+    # warnings take no part in comparing two documents.
+    warnings: list[ParseWarning] = field(default_factory=list, compare=False)

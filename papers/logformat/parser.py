@@ -1,0 +1,617 @@
+"""Parse a markdown reading log into a LogDocument.
+
+The parser works line by line in two passes over the text: `_scan` cuts the
+lines into blocks (headings, list items with their indented children,
+paragraphs, fenced code), and `_Parser` reads the blocks in order, keeping
+only the current paper and question as state. Every compiled pattern matches
+at the start of one line or one block, so the time grows with the size of
+the file. docs/log-format.md describes the rules.
+"""
+
+import datetime
+import re
+
+from papers.logformat.model import (
+    ChangeLogItem,
+    LogDocument,
+    LogFormatError,
+    NoteEntry,
+    PaperEntry,
+    ParseWarning,
+    QuestionEntry,
+)
+from papers.logformat.syntax import (
+    CHANGELOG_ITEM_RE,
+    CURIOSITY_RE,
+    RESOLUTION_RE,
+    TASK_RE,
+    TLDR_RE,
+    first_paper_url,
+    is_changelog_heading,
+    is_note_label,
+    is_paper_url,
+    is_question_label,
+    is_reply_label,
+    link_ids,
+    link_label,
+    own_line_url,
+    question_section,
+    split_anchor,
+    split_curiosity,
+    unescape_label,
+)
+
+MAX_PAPER_NUMBER = 2**31 - 1
+
+_BULLET_RE = re.compile(r"( *)([-*+])(?:( +)(.*))?$")
+_HEADING_RE = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*))?$")
+_FENCE_RE = re.compile(r"( {0,3})(?:(`{3,})[^`]*|(~{3,}).*)$")
+_FENCE_CLOSE_RE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*$")
+# A bold label with its colon, glued to the bullet that follows it:
+# `**Here are my scribbles:**- ABS: …`.
+_GLUED_RE = re.compile(
+    r"( {0,3})(\*\*[^*\n]*?:\*\*|__[^_\n]*?:__|\*\*[^*\n]+\*\*:|__[^_\n]+__:)[ \t]*[-*+][ \t]+(.*)$"
+)
+_PAPER_NUMBER_RE = re.compile(r"\[(\d+)\][ \t]*(.*)$")
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_LAST_WORD_RE = re.compile(r"([^\W\d_]+)$")
+_FIRST_WORD_RE = re.compile(r"[^\W\d_]+")
+_URL_START_RE = re.compile(r"[a-z][a-z0-9+.-]*://")
+_QUESTION_END_CHARS = " \t)]}\"'”’»*_"
+
+
+def parse_log(data, *, max_bytes=None):
+    """Read a markdown reading log (bytes or str) into a LogDocument.
+
+    Raise LogFormatError, naming the line where there is one, for input that
+    is not a reading log: not UTF-8, binary, empty, larger than max_bytes, no
+    paper section, or the same paper number twice.
+    """
+    text = _decode(data, max_bytes)
+    lines = _split_lines(text)
+    return _Parser(lines, text).run()
+
+
+# -- decoding -------------------------------------------------------------------
+
+
+def _size(n):
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n} bytes"
+
+
+def _decode(data, max_bytes):
+    if isinstance(data, str):
+        try:
+            size = len(data.encode("utf-8"))
+        except UnicodeEncodeError as error:
+            line = data.count("\n", 0, error.start) + 1
+            raise LogFormatError(
+                "The text holds an invalid character (a lone surrogate).", line
+            ) from None
+        text = data
+    else:
+        size = len(data)
+        text = None
+    if max_bytes is not None and size > max_bytes:
+        raise LogFormatError(f"The file is {_size(size)}; the limit is {_size(max_bytes)}.")
+    if text is None:
+        data = bytes(data)
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise LogFormatError("The file is UTF-16 text; save it as UTF-8 and try again.")
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            line = data.count(b"\n", 0, nul) + 1
+            raise LogFormatError("This is a binary file, not a markdown text file.", line)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            byte = data[error.start]
+            raise LogFormatError(
+                f"The file is not UTF-8 text (byte 0x{byte:02x} cannot be read); "
+                "save it as UTF-8 and try again.",
+                line,
+            ) from None
+    elif "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise LogFormatError("This is a binary file, not a markdown text file.", line)
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise LogFormatError("The file is empty.")
+    return text
+
+
+def _split_lines(text):
+    """Split into lines without line ends or trailing blanks, leading tabs as spaces."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for i, line in enumerate(lines):
+        line = line.rstrip()
+        if "\t" in line:
+            stripped = line.lstrip(" \t")
+            lead = len(line) - len(stripped)
+            # Tab stops every four columns, as in CommonMark.
+            line = line[:lead].expandtabs(4) + stripped
+        lines[i] = line
+    return lines
+
+
+# -- blocks -----------------------------------------------------------------------
+
+
+class _Block:
+    """A heading, list item, paragraph or fenced code block, with where it starts."""
+
+    __slots__ = ("kind", "start", "line", "text", "level", "blank_before", "lines", "numbers")
+
+    def __init__(self, kind, start, line, text, level=0, lines=None, numbers=None):
+        self.kind = kind
+        self.start = start  # index into the scanned lines
+        self.line = line  # 1-based line number in the file
+        self.text = text
+        self.level = level  # heading level
+        self.blank_before = False
+        self.lines = lines  # an item's body lines, dedented
+        self.numbers = numbers  # their line numbers
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip(" "))
+
+
+def _kind(line, indent):
+    char = line[indent]
+    if char in "-*+" and _BULLET_RE.match(line):
+        return "item"
+    if indent <= 3:
+        if char == "#" and _HEADING_RE.match(line):
+            return "heading"
+        if char in "`~" and _FENCE_RE.match(line):
+            return "fence"
+        if char in "*_" and _GLUED_RE.match(line):
+            return "glued"
+    return "text"
+
+
+def _scan(lines, numbers, *, strict):
+    """Cut lines into blocks; strict makes an unclosed code fence an error."""
+    blocks = []
+    n = len(lines)
+    i = 0
+    blank = False
+    while i < n:
+        line = lines[i]
+        if not line:
+            blank = True
+            i += 1
+            continue
+        indent = _indent(line)
+        kind = _kind(line, indent)
+        if kind == "item":
+            match = _BULLET_RE.match(line)
+            spaces = len(match[3] or "")
+            block, i = _item(lines, numbers, i, indent, match[4] or "", spaces)
+        elif kind == "heading":
+            match = _HEADING_RE.match(line)
+            block = _Block("heading", i, numbers[i], (match[2] or "").strip(), len(match[1]))
+            i += 1
+        elif kind == "fence":
+            block, i = _fence(lines, numbers, i, strict)
+        elif kind == "glued":
+            match = _GLUED_RE.match(line)
+            label = _Block("para", i, numbers[i], match[2])
+            label.blank_before = blank
+            blocks.append(label)
+            blank = False
+            block, i = _item(lines, numbers, i, len(match[1]), match[3], 1)
+        else:
+            end = i + 1
+            while end < n and lines[end] and _kind(lines[end], _indent(lines[end])) == "text":
+                end += 1
+            text = "\n".join(line.strip() for line in lines[i:end])
+            block = _Block("para", i, numbers[i], text)
+            i = end
+        block.blank_before = blank
+        blank = False
+        blocks.append(block)
+    return blocks
+
+
+def _item(lines, numbers, start, indent, first, spaces):
+    """Read a list item: its first line, indented lines, and lazy continuation lines."""
+    content = indent + 1 + (spaces if 1 <= spaces <= 4 else 1)
+    n = len(lines)
+    end = start + 1
+    k = start + 1
+    previous_blank = False
+    while k < n:
+        line = lines[k]
+        if not line:
+            previous_blank = True
+            k += 1
+            continue
+        line_indent = _indent(line)
+        if line_indent > indent or (not previous_blank and _kind(line, line_indent) == "text"):
+            end = k + 1
+            previous_blank = False
+            k += 1
+            continue
+        break
+    body = [first]
+    for line in lines[start + 1 : end]:
+        body.append(line[min(_indent(line), content) :] if line else "")
+    block = _Block("item", start, numbers[start], "\n".join(body), 0, body, numbers[start:end])
+    return block, end
+
+
+def _fence(lines, numbers, start, strict):
+    match = _FENCE_RE.match(lines[start])
+    fence = match[2] or match[3]
+    indent = len(match[1])
+    n = len(lines)
+    end = start + 1
+    while end < n:
+        close = _FENCE_CLOSE_RE.match(lines[end])
+        if close and close[1][0] == fence[0] and len(close[1]) >= len(fence):
+            end += 1
+            break
+        end += 1
+    else:
+        if strict:
+            raise LogFormatError(
+                f"This code block ({fence}) is never closed: add a closing {fence} line.",
+                numbers[start],
+            )
+    text = "\n".join(line[min(_indent(line), indent) :] for line in lines[start:end])
+    return _Block("fence", start, numbers[start], text), end
+
+
+# -- reading the blocks -------------------------------------------------------------
+
+
+class _PaperState:
+    """What the parser keeps while it reads one paper's section."""
+
+    def __init__(self, entry):
+        self.entry = entry
+        self.seen_curiosity = False
+        self.seen_tldr = False
+        self.link = None  # from a `Link:` line; "" for `Link: none`
+        self.own_line = None  # (note, url, consumable) of the first URL-only block
+        self.text_url = ""  # the first paper URL anywhere in the section
+        self.section = ""
+        self.question = None
+        self.open_box = False  # the current question is ticked open: `[ ]`
+        self.resolution_taken = False
+
+
+class _Parser:
+    def __init__(self, lines, text):
+        self.lines = lines
+        self.text = text
+        self.doc = LogDocument()
+        self.area = "preamble"
+        self.title_index = None
+        self.paper = None
+        self.first_line_of = {}  # paper number → line of its heading
+        self.unnumbered = []
+        self.last = None  # (object or list, attribute or index) of the last text read
+        self.vocabulary = None
+
+    def warn(self, line, message):
+        self.doc.warnings.append(ParseWarning(line=line, message=message))
+
+    def run(self):
+        blocks = _scan(self.lines, range(1, len(self.lines) + 1), strict=True)
+        for block in blocks:
+            if block.kind == "heading" and self._heading(block):
+                continue
+            if self.area == "preamble":
+                continue
+            if self.area == "changelog":
+                self._changelog_block(block)
+            elif self.area == "questions":
+                self._question_block(block)
+            else:
+                self._note_block(block)
+        if self.area == "preamble":
+            self._end_preamble(len(self.lines))
+        self._end_paper()
+        if not self.doc.papers:
+            raise LogFormatError(
+                "No paper sections found: each paper starts with a '##' or '###' heading, "
+                "like '### [1] Attention Is All You Need'."
+            )
+        self._number_papers()
+        return self.doc
+
+    # -- structure ---------------------------------------------------------
+
+    def _heading(self, block):
+        """Handle a heading that changes where we are; return False for a plain one."""
+        text = block.text
+        if is_changelog_heading(text):
+            if self.area == "preamble":
+                self._end_preamble(block.start)
+            self.area = "changelog"
+            self.last = None
+            return True
+        section = question_section(text)
+        if section and self.paper is not None:
+            self.area = "questions"
+            self.paper.section = section
+            self.paper.question = None
+            self.last = None
+            return True
+        if block.level in (2, 3) and not section:
+            self._start_paper(block)
+            return True
+        if self.area == "preamble":
+            if block.level == 1 and self.title_index is None:
+                self.title_index = block.start
+                self.doc.title = text
+            return True
+        if self.area == "questions":
+            self.area = "notes"
+        return False
+
+    def _end_preamble(self, end):
+        lines = [line for i, line in enumerate(self.lines[:end]) if i != self.title_index]
+        self.doc.description = "\n".join(lines).strip("\n")
+        self.area = "notes"
+
+    def _start_paper(self, block):
+        if self.area == "preamble":
+            self._end_preamble(block.start)
+        self._end_paper()
+        number = None
+        title = block.text
+        if match := _PAPER_NUMBER_RE.match(title):
+            number = int(match[1])
+            title = match[2].strip()
+            if number > MAX_PAPER_NUMBER:
+                raise LogFormatError(f"The paper number [{number}] is too large.", block.line)
+            if number in self.first_line_of:
+                first = self.first_line_of[number]
+                raise LogFormatError(
+                    f"The paper number [{number}] is used twice: on line {first} and here.",
+                    block.line,
+                )
+            self.first_line_of[number] = block.line
+        entry = PaperEntry(number=number or 0, title=title, line=block.line)
+        if number is None:
+            self.unnumbered.append(entry)
+        self.paper = _PaperState(entry)
+        self.doc.papers.append(entry)
+        self.area = "notes"
+        self.last = None
+
+    def _end_paper(self):
+        paper = self.paper
+        if paper is None:
+            return
+        entry = paper.entry
+        if paper.link is not None:
+            url = paper.link
+        elif paper.own_line is not None:
+            note, url, consumable = paper.own_line
+            if consumable:
+                index = next(i for i, n in enumerate(entry.notes) if n is note)
+                del entry.notes[index]
+        else:
+            url = paper.text_url
+        entry.url = url
+        entry.arxiv_id, entry.doi = link_ids(url)
+        self.paper = None
+
+    def _number_papers(self):
+        next_number = max(self.first_line_of, default=0) + 1
+        for entry in self.unnumbered:
+            entry.number = next_number
+            self.warn(entry.line, f"This paper has no [N] number; it is numbered [{next_number}].")
+            next_number += 1
+
+    # -- text that continues a broken line ------------------------------------
+
+    def _continues_last(self, block):
+        """Join a paragraph that finishes the sentence of the text above it.
+
+        `… in the transfo` + blank line + `rmer architecture`: the paragraph
+        starts in lower case and the text above ends without punctuation. When
+        the two halves make a word found elsewhere in the file they are joined
+        into it; otherwise the paragraph is added with a space.
+        """
+        if block.kind != "para" or not block.blank_before or self.last is None:
+            return False
+        previous = self._last_text()
+        if not previous or not previous[-1].isalnum() or not block.text[0].islower():
+            return False
+        if _URL_START_RE.match(block.text):
+            return False
+        tail = _LAST_WORD_RE.search(previous)
+        head = _FIRST_WORD_RE.match(block.text)
+        separator = " "
+        if tail and head:
+            if self.vocabulary is None:
+                self.vocabulary = set(_WORD_RE.findall(self.text.lower()))
+            word = (tail[1] + head[0]).lower()
+            if word in self.vocabulary:
+                separator = ""
+                self.warn(
+                    block.line,
+                    f"Joined '{tail[1]}' and '{head[0]}', a word broken across a blank line.",
+                )
+        if separator:
+            self.warn(block.line, "Read this paragraph as the end of the sentence above it.")
+        self._append_last(block.text, separator)
+        return True
+
+    def _last_text(self):
+        holder, key = self.last
+        return holder[key] if isinstance(holder, list) else getattr(holder, key)
+
+    def _append_last(self, text, separator):
+        holder, key = self.last
+        if isinstance(holder, list):
+            holder[key] = holder[key] + separator + text
+        else:
+            setattr(holder, key, getattr(holder, key) + separator + text)
+
+    # -- notes -----------------------------------------------------------------
+
+    def _note_block(self, block):
+        paper = self.paper
+        if self._continues_last(block):
+            return
+        text = block.text
+        if not paper.text_url:
+            paper.text_url = first_paper_url(text)
+        if block.kind in ("heading", "fence"):
+            if block.kind == "heading":
+                text = self.lines[block.start].strip()
+            self._add_note(NoteEntry(body=text))
+            return
+        literal = unescape_label(text, is_note_label)
+        if literal is not None:
+            self._add_note(NoteEntry(body=literal))
+            return
+        entry = paper.entry
+        if paper.link is None and (url := link_label(text)) is not None:
+            paper.link = url
+            self.last = None
+            return
+        if not paper.seen_curiosity and (match := CURIOSITY_RE.match(text)):
+            paper.seen_curiosity = True
+            entry.curiosity, entry.curiosity_note = split_curiosity(text[match.end() :])
+            self.last = None
+            return
+        if not paper.seen_tldr and (match := TLDR_RE.match(text)):
+            paper.seen_tldr = True
+            entry.tldr = text[match.end() :].strip()
+            self.last = (entry, "tldr")
+            return
+        found = own_line_url(text)
+        if found and paper.own_line is None and is_paper_url(found[0]):
+            note = NoteEntry(body=text)
+            paper.own_line = (note, found[0], found[1] != "markdown")
+            self._add_note(note)
+            return
+        anchor = split_anchor(text)
+        if anchor:
+            kind, label, rest = anchor
+            self._add_note(NoteEntry(body=rest.strip(), anchor_kind=kind, anchor_label=label))
+        else:
+            self._add_note(NoteEntry(body=text))
+
+    def _add_note(self, note):
+        self.paper.entry.notes.append(note)
+        self.last = (note, "body")
+
+    # -- questions ---------------------------------------------------------------
+
+    def _question_block(self, block):
+        paper = self.paper
+        if self._continues_last(block):
+            return
+        if not paper.text_url:
+            paper.text_url = first_paper_url(block.text)
+        if block.kind != "item":
+            self._start_question(block.text, None, [])
+            return
+        body, box, replies = self._split_question(block)
+        current = paper.question
+        if block.blank_before or current is None or box is not None or _asks(body):
+            self._start_question(body, box, replies)
+            return
+        # A flattened list: a bullet that does not ask anything, in the same
+        # group as a question, is read as a reply to it.
+        self.warn(
+            block.line,
+            "Guessed: this bullet is read as a reply to the question above it "
+            "(the list has no indentation).",
+        )
+        self._add_reply(current, block.text)
+
+    def _split_question(self, block):
+        """Return (question text, task box or None, [reply texts]) of a question item."""
+        lines = list(block.lines)
+        box = None
+        literal = unescape_label(lines[0], is_question_label)
+        if literal is not None:
+            lines[0] = literal
+        elif match := TASK_RE.match(lines[0]):
+            box = match[1]
+            lines[0] = lines[0][match.end() :]
+        # The first line is the question itself, even when it looks like a bullet.
+        scanned = ["?", *lines[1:]] if _BULLET_RE.match(lines[0]) else lines
+        children = _scan(scanned, block.numbers, strict=False)
+        first = next((child for child in children if child.kind == "item"), None)
+        if first is None:
+            return "\n".join(lines).strip(), box, []
+        replies = []
+        for child in children:
+            if child.start < first.start:
+                continue
+            if child.kind == "item":
+                replies.append(child.text)
+            else:
+                replies[-1] += "\n\n" + child.text
+        return "\n".join(lines[: first.start]).strip(), box, replies
+
+    def _start_question(self, body, box, replies):
+        paper = self.paper
+        question = QuestionEntry(body=body, section=paper.section)
+        if box is not None:
+            question.status = "open" if box == " " else "resolved"
+        paper.entry.questions.append(question)
+        paper.question = question
+        paper.open_box = box == " "
+        paper.resolution_taken = False
+        self.last = (question, "body")
+        for reply in replies:
+            self._add_reply(question, reply)
+
+    def _add_reply(self, question, text):
+        paper = self.paper
+        literal = unescape_label(text, is_reply_label)
+        if literal is None and not paper.resolution_taken and (match := RESOLUTION_RE.match(text)):
+            paper.resolution_taken = True
+            question.resolution = text[match.end() :].strip()
+            if not paper.open_box:
+                question.status = "resolved"
+            self.last = (question, "resolution")
+            return
+        question.replies.append(text if literal is None else literal)
+        self.last = (question.replies, len(question.replies) - 1)
+
+    # -- change log ----------------------------------------------------------------
+
+    def _changelog_block(self, block):
+        text = block.text
+        if block.kind in ("item", "para") and (match := CHANGELOG_ITEM_RE.match(text)):
+            try:
+                date = datetime.date.fromisoformat(match[1])
+            except ValueError:
+                raise LogFormatError(f"{match[1]} is not a valid date.", block.line) from None
+            item = ChangeLogItem(date=date, text=text[match.end() :].strip())
+            self.doc.changelog.append(item)
+            self.last = (item, "text")
+            return
+        if block.kind == "heading":
+            text = self.lines[block.start].strip()
+        if self.doc.changelog:
+            item = self.doc.changelog[-1]
+            item.text = f"{item.text}\n\n{text}" if item.text else text
+            self.warn(block.line, "No date (YYYY-MM-DD): added to the change-log entry above.")
+        else:
+            description = self.doc.description
+            self.doc.description = f"{description}\n\n{text}" if description else text
+            self.warn(block.line, "No date (YYYY-MM-DD): added to the log's description.")
+
+
+def _asks(text):
+    """Tell whether a bullet ends with a question mark (closing quotes aside)."""
+    return text.rstrip(_QUESTION_END_CHARS).endswith("?")

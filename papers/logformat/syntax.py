@@ -1,0 +1,313 @@
+"""Recognise the labels, links and headings of the markdown log format.
+
+The parser reads with these and the writer checks its output against them, so
+what one writes the other reads back. All patterns are compiled once and match
+at the start of a short string: the cost per line stays constant.
+"""
+
+import re
+import string
+from urllib.parse import unquote, urlsplit
+
+# -- links ------------------------------------------------------------------
+
+_ARXIV_ID = r"(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?"
+_ARXIV_URL_RE = re.compile(
+    rf"https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/({_ARXIV_ID})(?:\.pdf)?/?(?:[?#]\S*)?$",
+    re.IGNORECASE,
+)
+_ARXIV_TEXT_RE = re.compile(rf"(?:arxiv:\s*)?({_ARXIV_ID})$", re.IGNORECASE)
+_DOI_URL_RE = re.compile(r"https?://(?:dx\.)?doi\.org/(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+_DOI_PATH_RE = re.compile(r"/doi/(?:abs/|full/|pdf/|epdf/)?(10\.\d{4,9}/\S+?)/?$", re.IGNORECASE)
+_DOI_TEXT_RE = re.compile(r"(?:doi:\s*)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+# Sites whose pages are papers (besides arXiv and doi.org).
+PAPER_HOSTS = (
+    "openreview.net",
+    "aclanthology.org",
+    "proceedings.neurips.cc",
+    "papers.nips.cc",
+    "proceedings.mlr.press",
+    "jmlr.org",
+    "openaccess.thecvf.com",
+    "dl.acm.org",
+    "ieeexplore.ieee.org",
+    "link.springer.com",
+    "sciencedirect.com",
+    "nature.com",
+    "science.org",
+    "semanticscholar.org",
+    "biorxiv.org",
+    "medrxiv.org",
+    "ssrn.com",
+    "pubmed.ncbi.nlm.nih.gov",
+    "ncbi.nlm.nih.gov",
+    "aaai.org",
+    "ijcai.org",
+    "researchgate.net",
+    "hal.science",
+    "papers.ssrn.com",
+)
+_URL_IN_TEXT_RE = re.compile(r"https?://[^\s<>\"'`\[\]]+", re.IGNORECASE)
+_TRAILING_PUNCT = ".,;:!?*_~'\""
+_BARE_URL_RE = re.compile(r"https?://\S+$", re.IGNORECASE)
+_ANGLED_URL_RE = re.compile(r"<(https?://[^<>\s]+)>$", re.IGNORECASE)
+_MD_LINK_RE = re.compile(r"\[([^\]\n]*)\]\(<?(https?://[^\s<>()]+)>?\)$", re.IGNORECASE)
+
+
+def _trim_url(url):
+    """Drop punctuation that ends the sentence around a URL rather than the URL."""
+    while url and (
+        url[-1] in _TRAILING_PUNCT or (url[-1] == ")" and url.count("(") < url.count(")"))
+    ):
+        url = url[:-1]
+    return url
+
+
+def link_ids(url):
+    """Return (arxiv_id, doi) for a URL; both empty when it names neither."""
+    if match := _ARXIV_URL_RE.match(url):
+        return match[1], ""
+    if match := _DOI_URL_RE.match(url):
+        return "", unquote(match[1])
+    if "/doi/" in url and (match := _DOI_PATH_RE.search(urlsplit(url).path)):
+        return "", unquote(match[1])
+    return "", ""
+
+
+def is_paper_url(url):
+    """Tell whether a URL points at a paper: arXiv, a DOI, a paper site or a PDF."""
+    if any(link_ids(url)):
+        return True
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if any(host == h or host.endswith("." + h) for h in PAPER_HOSTS):
+        return True
+    return parts.path.lower().endswith(".pdf")
+
+
+def own_line_url(text):
+    """Return (url, kind) when text is nothing but one URL, else None.
+
+    kind is "bare", "angled" or "markdown" (a `[text](url)` link, whose text is
+    more than the URL and so must not be dropped).
+    """
+    if match := _ANGLED_URL_RE.match(text):
+        return match[1], "angled"
+    if match := _MD_LINK_RE.match(text):
+        url = match[2]
+        return url, "bare" if match[1].strip() in ("", url) else "markdown"
+    if _BARE_URL_RE.match(text) and _trim_url(text) == text:
+        return text, "bare"
+    return None
+
+
+def first_paper_url(text):
+    """Return the first URL in text that points at a paper, or ""."""
+    if "://" not in text:
+        return ""
+    for match in _URL_IN_TEXT_RE.finditer(text):
+        url = _trim_url(match[0])
+        if is_paper_url(url):
+            return url
+    return ""
+
+
+def detect_link(text):
+    """Read a pasted link, arXiv id or DOI; return (url, arxiv_id, doi).
+
+    "2407.12687", "arXiv:2407.12687", "10.1145/123.456" and any URL in the
+    text are understood; a paper URL is preferred over another URL. All three
+    are empty when the text holds no link.
+    """
+    text = text.strip()
+    if match := _ARXIV_TEXT_RE.match(text):
+        arxiv_id = match[1]
+        return f"https://arxiv.org/abs/{arxiv_id}", arxiv_id, ""
+    if match := _DOI_TEXT_RE.match(text):
+        doi = match[1]
+        return f"https://doi.org/{doi}", "", doi
+    url = first_paper_url(text)
+    if not url and (match := _URL_IN_TEXT_RE.search(text)):
+        url = _trim_url(match[0])
+    return (url, *link_ids(url)) if url else ("", "", "")
+
+
+# -- headings -----------------------------------------------------------------
+
+_QUESTION_HEADINGS = (
+    (
+        re.compile(
+            r"(?:what\s+)?i\s+(?:haven['’]?t|have\s+not)\s+(?:yet\s+)?understood(?:\s+yet)?"
+            r"|not\s+(?:yet\s+)?understood(?:\s+yet)?",
+            re.IGNORECASE,
+        ),
+        "I haven't understood",
+    ),
+    (
+        re.compile(r"(?:(?:i['’]?m|i\s+am)\s+)?trying\s+to\s+understand", re.IGNORECASE),
+        "I'm trying to understand",
+    ),
+    (re.compile(r"questions?", re.IGNORECASE), "Questions"),
+    (re.compile(r"open\s+questions?", re.IGNORECASE), "Open questions"),
+)
+_CHANGELOG_HEADING_RE = re.compile(r"change[\s-]?logs?", re.IGNORECASE)
+CHANGELOG_HEADING = "Change log"
+
+
+def _heading_words(text):
+    return text.strip().rstrip(":").strip()
+
+
+def question_section(heading_text):
+    """Return the canonical question-section name for a heading, or ""."""
+    words = _heading_words(heading_text)
+    for pattern, name in _QUESTION_HEADINGS:
+        if pattern.fullmatch(words):
+            return name
+    return ""
+
+
+def is_changelog_heading(heading_text):
+    """Tell whether a heading opens the log's change log."""
+    return _CHANGELOG_HEADING_RE.fullmatch(_heading_words(heading_text)) is not None
+
+
+# -- labels at the start of a note, question or reply ----------------------------
+
+CURIOSITY_RE = re.compile(r"curiou?sity[ \t]*:\s*", re.IGNORECASE)
+_LEVEL_RE = re.compile(
+    r"(low|neutral|interesting|high)(?:[ \t]*[,;:.!—–][ \t]*|[ \t]+-[ \t]+|[ \t]*(?:\n|$))",
+    re.IGNORECASE,
+)
+TLDR_RE = re.compile(r"tl[ \t]*;?[ \t]*dr[ \t]*:\s*", re.IGNORECASE)
+LINK_RE = re.compile(r"link[ \t]*:[ \t]*(\S+)$", re.IGNORECASE)
+TASK_RE = re.compile(r"\[([ xX])\][ \t]+")
+RESOLUTION_RE = re.compile(r"(resolved|solved|resolution)[ \t]*:\s*", re.IGNORECASE)
+CHANGELOG_ITEM_RE = re.compile(
+    r"(\d{4}-\d{2}-\d{2})(?:[ \t]*[:—–][ \t]*|[ \t]+-[ \t]+|[ \t]+|[ \t]*(?=\n|$))"
+)
+
+_NUM = r"\(?(\d+[a-z]?(?:[ \t]*[-–][ \t]*\d+[a-z]?)?)\)?"
+_SECTION_NUM = r"(\d+(?:\.\d+)*[a-z]?)"
+_ANCHOR_RE = re.compile(
+    rf"""(?:
+        (?P<figure>fig(?:ure)?s?\.?)[ \t]*{_NUM}
+      | (?P<table>tab(?:le)?s?\.?)[ \t]*{_NUM}
+      | (?P<equation>eq(?:uation|n)?s?\.?)[ \t]*{_NUM}
+      | (?P<section>sec(?:tion)?s?\.?|§)[ \t]*{_SECTION_NUM}
+      | (?P<page>pages?|pp?\.?)[ \t]*\(?(\d+(?:[ \t]*[-–][ \t]*\d+)?)\)?
+      | (?P<abstract>abstract|abs)
+      | (?P<intro>intro(?:duction)?)
+      | (?P<conclusion>conclusions?)
+      | (?P<methods>methods?|methodology)
+    )[ \t]*:\s*
+    | (?P<bare>\d+(?:\.\d+)+)(?:[ \t]*:\s*|[ \t]+)
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_ANCHOR_NAMES = {
+    "figure": "Figure",
+    "table": "Table",
+    "equation": "Equation",
+    "section": "Section",
+    "page": "Page",
+    "abstract": "Abstract",
+    "intro": "Introduction",
+    "conclusion": "Conclusion",
+    "methods": "Methods",
+}
+_NUMBERED = ("figure", "table", "equation", "section", "page")
+_RANGE_DASH_RE = re.compile(r"[ \t]*[-–][ \t]*")
+
+
+def split_anchor(text):
+    """Return (kind, canonical label, rest) for a leading anchor label, or None."""
+    match = _ANCHOR_RE.match(text)
+    if not match:
+        return None
+    rest = text[match.end() :]
+    if match["bare"]:
+        return "section", f"Section {match['bare']}", rest
+    kind = next(name for name in _ANCHOR_NAMES if match[name])
+    label = _ANCHOR_NAMES[kind]
+    if kind in _NUMBERED:
+        # Each numbered kind's number is the group right after its name.
+        number = match.group(_ANCHOR_RE.groupindex[kind] + 1)
+        label += " " + _RANGE_DASH_RE.sub("-", number)
+    return kind, label, rest
+
+
+def split_curiosity(text):
+    """Split curiosity text into (level, note): "high, want more" → ("high", "want more")."""
+    match = _LEVEL_RE.match(text)
+    if not match:
+        return "", text.strip()
+    return match[1].lower(), text[match.end() :].strip()
+
+
+def canonical_anchor_label(label):
+    """Return the label the parser would read back for `label`, or label when none."""
+    found = split_anchor(label + ":")
+    return found[1] if found and not found[2] else label
+
+
+# -- escaping -----------------------------------------------------------------
+# A body that starts like a label ("Figure 1: …" with no anchor, "TL;DR: …" as
+# an ordinary note) is written with a backslash before the label's first
+# punctuation mark: `Figure 1\: …`. Markdown renders it the same, and the
+# parser reads it as text and drops the backslash again.
+
+_PUNCT = frozenset(string.punctuation)
+
+
+def escape_label(text, is_label):
+    """Return text with its leading label escaped when is_label(text) is true."""
+    if not is_label(text):
+        return text
+    for i, char in enumerate(text):
+        if char in _PUNCT:
+            return text[:i] + "\\" + text[i:]
+    return text
+
+
+def unescape_label(text, is_label):
+    """Return text without the escape that escape_label added, or None when it has none."""
+    i = text.find("\\", 0, 40)
+    if i < 0 or i + 1 >= len(text) or text[i + 1] not in _PUNCT:
+        return None
+    candidate = text[:i] + text[i + 1 :]
+    if is_label(candidate) and escape_label(candidate, is_label) == text:
+        return candidate
+    return None
+
+
+def is_note_label(text):
+    """Tell whether a note body would be read as something other than a plain note."""
+    return bool(
+        CURIOSITY_RE.match(text)
+        or TLDR_RE.match(text)
+        or (LINK_RE.match(text) and link_label(text) is not None)
+        or _ANCHOR_RE.match(text)
+    )
+
+
+def link_label(text):
+    """Return the URL of a `Link: <url>` line, "" for `Link: none`, None otherwise."""
+    match = LINK_RE.match(text)
+    if not match:
+        return None
+    value = match[1]
+    if value.lower() == "none":
+        return ""
+    found = own_line_url(value)
+    return found[0] if found and found[1] != "markdown" else None
+
+
+def is_question_label(text):
+    """Tell whether a question body starts with a task box `[x]` / `[ ]`."""
+    return TASK_RE.match(text) is not None
+
+
+def is_reply_label(text):
+    """Tell whether a reply starts with a resolution label."""
+    return RESOLUTION_RE.match(text) is not None
