@@ -286,6 +286,7 @@ class _PaperState:
         self.question = None
         self.open_box = False  # the current question is ticked open: `[ ]`
         self.resolution_taken = False
+        self.indented_replies = False
 
 
 class _Parser:
@@ -523,11 +524,17 @@ class _Parser:
             return
         body, box, replies = self._split_question(block)
         current = paper.question
-        if block.blank_before or current is None or box is not None or _asks(body):
+        if (
+            block.blank_before
+            or current is None
+            or paper.indented_replies
+            or box is not None
+            or _asks(body)
+        ):
             self._start_question(body, box, replies)
             return
         # A flattened list: a bullet that does not ask anything, in the same
-        # group as a question, is read as a reply to it.
+        # group as a question without indented replies, is read as a reply to it.
         self.warn(
             block.line,
             "Guessed: this bullet is read as a reply to the question above it "
@@ -570,6 +577,8 @@ class _Parser:
         paper.question = question
         paper.open_box = box == " "
         paper.resolution_taken = False
+        # An author who indents replies means every unindented bullet as a question.
+        paper.indented_replies = bool(replies)
         self.last = (question, "body")
         for reply in replies:
             self._add_reply(question, reply)

@@ -1,0 +1,80 @@
+"""Bad input gets one clear error, naming the line where there is one."""
+
+import pytest
+
+from papers.logformat import LogFormatError, parse_log
+
+PAPER = "# Log\n\n### [1] A paper\n\n- a note\n"
+
+
+def error_of(data, **kwargs):
+    with pytest.raises(LogFormatError) as caught:
+        parse_log(data, **kwargs)
+    return caught.value
+
+
+def test_it_rejects_text_that_is_not_utf8_naming_the_line():
+    error = error_of(b"# Log\n\n### [1] Caf\xe9\n")
+    assert error.line == 3
+    assert str(error) == (
+        "Line 3: The file is not UTF-8 text (byte 0xe9 cannot be read); "
+        "save it as UTF-8 and try again."
+    )
+
+
+def test_it_rejects_a_binary_file():
+    error = error_of(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    assert str(error) == "Line 3: This is a binary file, not a markdown text file."
+
+
+def test_it_rejects_utf16_with_advice():
+    error = error_of(PAPER.encode("utf-16"))
+    assert error.line is None
+    assert str(error) == "The file is UTF-16 text; save it as UTF-8 and try again."
+
+
+@pytest.mark.parametrize("data", [b"", "", b"\xef\xbb\xbf", " \n\t\r\n"])
+def test_it_rejects_an_empty_file(data):
+    assert str(error_of(data)) == "The file is empty."
+
+
+def test_it_rejects_a_file_over_the_size_limit():
+    error = error_of(PAPER.encode() + b"x" * 3000, max_bytes=2048)
+    assert str(error) == "The file is 3.0 KB; the limit is 2.0 KB."
+    assert str(error_of("é" * 20, max_bytes=30)) == "The file is 40 bytes; the limit is 30 bytes."
+    assert parse_log(PAPER, max_bytes=len(PAPER))
+
+
+def test_it_rejects_a_file_without_paper_sections():
+    error = error_of("# My log\n\n- just some bullets\n\n#### change logs\n\n- 2024-01-01: x\n")
+    assert error.line is None
+    assert str(error).startswith("No paper sections found: each paper starts with")
+
+
+def test_it_rejects_the_same_number_twice():
+    text = "# Log\n\n### [1] One\n\n### [2] Two\n\n- note\n\n### [1] Again\n"
+    error = error_of(text)
+    assert error.line == 9
+    assert str(error) == "Line 9: The paper number [1] is used twice: on line 3 and here."
+
+
+def test_it_rejects_a_code_block_that_is_never_closed():
+    error = error_of("# Log\n\n### [1] One\n\n```python\nx = 1\n\n### [2] Two\n")
+    assert error.line == 5
+    assert "never closed" in str(error)
+
+
+def test_it_rejects_an_impossible_change_log_date():
+    error = error_of(PAPER + "\n## Change log\n\n- 2024-02-30: leap\n")
+    assert str(error) == "Line 9: 2024-02-30 is not a valid date."
+
+
+def test_it_rejects_a_lone_surrogate_in_text():
+    assert error_of(PAPER + "\ud800").line == 6
+
+
+def test_the_error_is_a_value_error_with_message_and_line():
+    error = LogFormatError("Something is wrong.", line=4)
+    assert isinstance(error, ValueError)
+    assert (error.message, error.line) == ("Something is wrong.", 4)
+    assert str(LogFormatError("Whole file.")) == "Whole file."
