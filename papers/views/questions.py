@@ -9,7 +9,7 @@ it came from).
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -89,26 +89,26 @@ def _done(request, log, role, question, message, *, removed_html=None):
         html = render_to_string(f"{PAGE}#question-row", {**context, "focus": True}, request)
     else:
         html = render_to_string(f"{PANEL}#question", {**context, "focus": True}, request)
-    response = HttpResponse(html + _badges(request, log, question.paper))
+    return _with_badges(request, log, question.paper, html, message)
+
+
+def _with_badges(request, log, paper, html, message):
+    """Respond with html plus the page's open-question badge out of band, and announce.
+
+    The questions page shows the log's count, the paper page the paper's; the
+    `questions-changed` event lets any other region refresh itself.
+    """
+    if _from_list(request):
+        count = Question.objects.in_log(log).open().count()
+        badge = f"{PANEL}#log-open-question-badge"
+        context = {"log": log, "oob": True, "log_open_question_count": count}
+    else:
+        count = paper.questions.open().count()
+        badge = f"{PANEL}#open-question-badge"
+        context = {"log": log, "paper": paper, "oob": True, "open_question_count": count}
+    response = HttpResponse(html + render_to_string(badge, context, request))
+    trigger_client_event(response, "questions-changed", {"paper": paper.number})
     return trigger_client_event(response, "announce", message)
-
-
-def _badges(request, log, paper):
-    """Render the paper's and the log's open-question badges for an out-of-band swap."""
-    open_in_log = Question.objects.in_log(log).open()
-    counts = open_in_log.aggregate(
-        log_count=Count("pk"), paper_count=Count("pk", filter=Q(paper=paper))
-    )
-    context = {
-        "log": log,
-        "paper": paper,
-        "oob": True,
-        "open_question_count": counts["paper_count"],
-        "log_open_question_count": counts["log_count"],
-    }
-    return render_to_string(f"{PANEL}#open-question-badge", context, request) + render_to_string(
-        f"{PANEL}#log-open-question-badge", context, request
-    )
 
 
 def _invalid(request, log, role, question, *, what):
@@ -139,8 +139,7 @@ def question_ask(request, slug, number):
     question = _get_question(log, role, question.pk)
     context = _context(request, log, role, question, question_form=QuestionForm())
     html = render_to_string(f"{PANEL}#question-asked", context, request)
-    response = HttpResponse(html + _badges(request, log, paper))
-    return trigger_client_event(response, "announce", "Question asked")
+    return _with_badges(request, log, paper, html, "Question asked")
 
 
 @require_GET
