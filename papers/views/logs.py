@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from papers import actions
 from papers.forms import PaperAddForm, PaperFilterForm
 from papers.markdown import render_markdown
-from papers.models import Role, get_log_for_user
+from papers.models import Role, get_log_for_user, membership_visited
 
 PAPERS_PER_PAGE = 50
 TEMPLATE = "papers/log_detail.html"
@@ -46,6 +46,8 @@ def _page_context(request, log, role, *, add_form=None):
 def log_detail(request, slug):
     """Show the log: description, and its papers filtered, sorted and paged."""
     log, role = get_log_for_user(request.user, slug)
+    if role is not None:
+        membership_visited(log, request.user)  # for home's "since your last visit"
     template = TEMPLATE
     if request.htmx and not request.htmx.history_restore_request:
         template += "#paper-list"

@@ -360,3 +360,17 @@ def test_delete_is_for_owners_only(client, log, bob, mallory):
     client.force_login(bob)
     assert client.post(url, {"confirm": log.slug}).status_code == 403
     assert ReadingLog.objects.filter(pk=log.pk).exists()
+
+
+def test_opening_the_log_page_records_the_visit(client, carol, log):
+    client.force_login(carol)
+    client.get(reverse("log_detail", args=[log.slug]))
+    visited = Membership.objects.get(log=log, user=carol).last_visited_at
+    assert visited is not None
+    assert timezone.now() - visited < timedelta(minutes=1)
+
+
+def test_htmx_is_told_to_swap_422_responses(client, db):
+    html = client.get(reverse("login")).content.decode()
+    assert '"code": "422", "swap": true' in html
+    assert '"includeIndicatorStyles": false' in html

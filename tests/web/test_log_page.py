@@ -112,9 +112,9 @@ def test_log_page_runs_a_fixed_number_of_queries(
         paper.tags.add(*tags)
         make_question(paper, by=carol)
     client.force_login(carol)
-    # session, user, log, membership, paper count, the page of papers with
-    # open-question counts, their tags (prefetch), the log's tag names.
-    with django_assert_num_queries(8):
+    # session, user, log, membership, last visit (update), paper count, the page
+    # of papers with open-question counts, their tags (prefetch), the log's tag names.
+    with django_assert_num_queries(9):
         response = client.get(url(), {"sort": "open"})
     assert response.status_code == 200
 
