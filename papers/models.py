@@ -134,11 +134,15 @@ class ReadingLog(TimeStamped):
         return (highest or 0) + 1
 
 
+# Paths under /logs/ that are pages, not logs (papers/urls.py: /logs/new/).
+RESERVED_SLUGS = {"new"}
+
+
 def unique_slug(model, text, *, field="slug", max_length=80):
-    """Make a slug from text that no row of model uses yet."""
+    """Make a slug from text that no row of model uses yet (nor a reserved path)."""
     base = slugify(text)[: max_length - 6].strip("-") or "log"
     slug, n = base, 2
-    while model.objects.filter(**{field: slug}).exists():
+    while slug in RESERVED_SLUGS or model.objects.filter(**{field: slug}).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 

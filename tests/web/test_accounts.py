@@ -374,3 +374,11 @@ def test_htmx_is_told_to_swap_422_responses(client, db):
     html = client.get(reverse("login")).content.decode()
     assert '"code": "422", "swap": true' in html
     assert '"includeIndicatorStyles": false' in html
+
+
+def test_a_log_titled_new_does_not_hide_behind_the_create_page(client, mallory):
+    client.force_login(mallory)
+    client.post(reverse("log_create"), {"title": "New", "visibility": "private"})
+    log = ReadingLog.objects.get(title="New")
+    assert log.slug != "new"
+    assert client.get(reverse("log_detail", args=[log.slug])).status_code == 200
