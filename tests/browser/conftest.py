@@ -6,6 +6,7 @@ message, except where READINGLOG_REQUIRE_BROWSER=1 (CI), where that fails.
 """
 
 import os
+import re
 import shutil
 
 import pytest
@@ -64,10 +65,29 @@ def browser():
         browser.close()
 
 
+# Chromium logs every 4xx answer as a console error; a 422 is how a form shows its errors.
+EXPECTED_CONSOLE = re.compile(r"Failed to load resource: the server responded with a status of 422")
+
+
+def watch_errors(page, errors):
+    """Collect uncaught exceptions and console errors of a page into `errors`."""
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: uncaught {error}"))
+
+    def on_console(message):
+        if message.type == "error" and not EXPECTED_CONSOLE.search(message.text):
+            errors.append(f"{page.url}: console error: {message.text}")
+
+    page.on("console", on_console)
+
+
 @pytest.fixture
 def new_page(browser, live_server):
-    """Open pages in fresh browser contexts (separate cookies), closed after the test."""
+    """Open pages in fresh browser contexts (separate cookies), closed after the test.
+
+    Fails the test when a page has a JavaScript error or logs a console error.
+    """
     contexts = []
+    errors = []
 
     def make(*, java_script_enabled=True, width=1280, height=900):
         context = browser.new_context(
@@ -77,11 +97,38 @@ def new_page(browser, live_server):
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        watch_errors(page, errors)
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert not errors, "JavaScript errors:\n" + "\n".join(errors)
+
+
+class NavigationWatch:
+    """Tell whether a page did a full load since it was made (see watch_navigations)."""
+
+    def __init__(self, page):
+        self.page = page
+        self.loads = []
+        page.evaluate("window.__no_full_load = 1")
+        page.on("request", self._on_request)
+
+    def _on_request(self, request):
+        if request.is_navigation_request() and request.frame == self.page.main_frame:
+            self.loads.append(request.url)
+
+    def assert_none(self):
+        assert self.loads == [], f"full page loads: {self.loads}"
+        # A full load makes a fresh window object, which has lost the marker.
+        assert self.page.evaluate("window.__no_full_load") == 1, "the page was reloaded"
+
+
+def watch_navigations(page):
+    """Mark the page's window and watch its requests; .assert_none() checks no full load."""
+    return NavigationWatch(page)
 
 
 def log_in(page, username, password):
