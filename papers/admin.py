@@ -8,8 +8,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 
 from papers import actions
 from papers.models import (
@@ -24,6 +26,7 @@ from papers.models import (
     Tag,
     User,
 )
+from papers.transfer import export_markdown
 
 
 @admin.register(User)
@@ -47,7 +50,7 @@ class ReadingLogAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     inlines = [MembershipInline]
     readonly_fields = ["created_at", "updated_at", "created_by"]
-    actions = ["renumber_papers"]
+    actions = ["renumber_papers", "export_as_markdown"]
 
     def get_queryset(self, request):
         return (
@@ -71,6 +74,18 @@ class ReadingLogAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    @admin.action(description="Export selected log as markdown")
+    def export_as_markdown(self, request, queryset):
+        logs = list(queryset[:2])
+        if len(logs) != 1:
+            self.message_user(request, "Pick one log to export.", level=messages.ERROR)
+            return None
+        response = HttpResponse(
+            export_markdown(logs[0]), content_type="text/markdown; charset=utf-8"
+        )
+        response["Content-Disposition"] = content_disposition_header(True, f"{logs[0].slug}.md")
+        return response
 
     @admin.action(description="Renumber papers 1, 2, 3… (close gaps)")
     def renumber_papers(self, request, queryset):

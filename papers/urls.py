@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from papers.views import accounts, changelog, comments, logs, paper, questions, updates
+from papers.views import (
+    accounts,
+    changelog,
+    comments,
+    logs,
+    paper,
+    questions,
+    transfer,
+    updates,
+)
 
 urlpatterns = [
     # Home, invitations, log settings and members (papers/views/accounts.py)
@@ -102,4 +111,17 @@ urlpatterns = [
         changelog.entry_unhide,
         name="changelog_unhide",
     ),
+    # Import and export (papers/views/transfer.py)
+    path("logs/new/import/", transfer.log_import_new, name="log_import_new"),
+    path(
+        "logs/new/import/confirm/",
+        transfer.log_import_new_confirm,
+        name="log_import_new_confirm",
+    ),
+    path("logs/<slug:slug>/import/", transfer.log_import, name="log_import"),
+    path(
+        "logs/<slug:slug>/import/confirm/", transfer.log_import_confirm, name="log_import_confirm"
+    ),
+    path("logs/<slug:slug>/export.md", transfer.log_export_markdown, name="log_export_markdown"),
+    path("logs/<slug:slug>/export.json", transfer.log_export_json, name="log_export_json"),
 ]

@@ -146,6 +146,13 @@ PERMISSION_CASES = {
     "changelog_edit": case(CURATOR, ENTRY),
     "changelog_hide": case(CURATOR, ENTRY, POST),
     "changelog_unhide": case(CURATOR, ENTRY, POST),
+    # -- Import and export (papers/views/transfer.py)
+    "log_import_new": case(SIGNED_IN),
+    "log_import_new_confirm": case(SIGNED_IN, NONE, POST),
+    "log_import": case(CURATOR, LOG),
+    "log_import_confirm": case(CURATOR, LOG, POST),
+    "log_export_markdown": case(VIEWER, LOG, public=True),
+    "log_export_json": case(CURATOR, LOG),
 }
 # fmt: on
 

@@ -1,0 +1,266 @@
+"""Import a markdown log in three steps (upload, preview, confirm); export a log.
+
+The uploaded text is kept between the preview and the confirmation in the
+session (server side, so the browser cannot swap it), and the confirm form
+carries a signed token naming the SHA-256 of that text, bound to the user and
+the target log by its salt: a confirmation only imports the exact file that
+was previewed, by the person who previewed it, within an hour. A hidden field
+holding the file itself would hit DATA_UPLOAD_MAX_MEMORY_SIZE long before
+READINGLOG_MAX_IMPORT_BYTES.
+"""
+
+import hashlib
+import json
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from papers.logformat import LogFormatError, parse_log
+from papers.models import Role, get_log_for_user
+from papers.transfer import export_json, export_markdown, import_markdown, save_document
+
+TEMPLATE = "papers/log_import.html"
+PREVIEW_PAPERS = 10
+CONFIRM_MAX_AGE = 60 * 60  # seconds a preview stays confirmable
+NEW = "new"  # the import target that creates a new log
+KINDS = ["papers", "notes", "questions", "replies", "change-log entries"]  # ImportResult.counts
+
+
+def _size(n):
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n} bytes"
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Markdown file",
+        help_text="A reading log in markdown (.md, .markdown or .txt), UTF-8.",
+        widget=forms.FileInput(attrs={"accept": ".md,.markdown,.txt,text/markdown,text/plain"}),
+        error_messages={
+            "required": "Choose a markdown file to import.",
+            "empty": "The file is empty.",
+        },
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.READINGLOG_MAX_IMPORT_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {_size(upload.size)}; the limit is {_size(limit)}."
+            )
+        return upload
+
+
+def _htmx_partial(request):
+    return request.htmx and not request.htmx.history_restore_request
+
+
+def _target(log):
+    return NEW if log is None else str(log.pk)
+
+
+def _session_key(log):
+    return f"readinglog.import.{_target(log)}"
+
+
+def _salt(request, log):
+    return f"readinglog.import:{request.user.pk}:{_target(log)}"
+
+
+def _urls(log):
+    if log is None:
+        return reverse("log_import_new"), reverse("log_import_new_confirm")
+    return reverse("log_import", args=[log.slug]), reverse("log_import_confirm", args=[log.slug])
+
+
+def _entries(log, document):
+    """Return the first papers of the file, each marked when it matches one in the log.
+
+    Matching follows papers/transfer.py (same title, case and spaces aside).
+    Queries: the log's paper titles (1), none for a new log.
+    """
+
+    def norm(title):
+        return " ".join(title.lower().split())
+
+    known = set() if log is None else {norm(t) for t in log.papers.values_list("title", flat=True)}
+    rows = []
+    for entry in document.papers:
+        key = norm(entry.title)
+        rows.append((entry, key in known))
+        known.add(key)
+        if len(rows) == PREVIEW_PAPERS:
+            break
+    return rows
+
+
+def _step(request, log, role, *, form=None, preview=None, error=None, status=200):
+    upload_url, confirm_url = _urls(log)
+    context = {
+        "log": log,
+        "role": role,
+        "form": form or ImportForm(),
+        "upload_url": upload_url,
+        "confirm_url": confirm_url,
+        "preview": preview,
+        "error": error,
+        "max_size": _size(settings.READINGLOG_MAX_IMPORT_BYTES),
+    }
+    template = TEMPLATE + ("#import-step" if _htmx_partial(request) else "")
+    return render(request, template, context, status=status)
+
+
+def _upload(request, log, role):
+    """Step 1 → 2: check the file, dry-run the import, keep the text, show the preview."""
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _step(request, log, role, form=form, status=422)
+    upload = form.cleaned_data["file"]
+    data = upload.read()
+    try:
+        # import_markdown(..., dry_run=True) in two calls, to keep the parsed
+        # document for the preview's list of papers without parsing twice.
+        document = parse_log(data, max_bytes=settings.READINGLOG_MAX_IMPORT_BYTES)
+        result = save_document(document, owner=request.user, log=log, dry_run=True)
+    except LogFormatError as error:
+        form.add_error("file", str(error))
+        return _step(request, log, role, form=form, status=422)
+    # parse_log accepted the bytes, so they are UTF-8.
+    text = data.decode("utf-8")
+    digest = hashlib.sha256(data).hexdigest()
+    request.session[_session_key(log)] = {"sha": digest, "text": text, "name": upload.name}
+    token = signing.dumps({"sha": digest}, salt=_salt(request, log), compress=True)
+    preview = {
+        "name": upload.name,
+        "size": _size(len(data)),
+        "result": result,
+        "title": document.title,
+        "counts": [(kind, result.counts[kind]) for kind in KINDS],
+        "has_new": any(result.counts.values()),
+        "entries": _entries(log, document),
+        "more": max(0, len(document.papers) - PREVIEW_PAPERS),
+        "paper_total": len(document.papers),
+        "warnings": sorted(result.warnings, key=lambda w: w.line),
+        "token": token,
+    }
+    return _step(request, log, role, preview=preview)
+
+
+def _confirm(request, log, role):
+    """Step 3: import the previewed text for real, then go to the log."""
+    refused = (
+        "This import could not be confirmed: the preview is out of date or was changed. "
+        "Upload the file again."
+    )
+    stored = request.session.get(_session_key(log))
+    try:
+        token = signing.loads(
+            request.POST.get("token", ""), salt=_salt(request, log), max_age=CONFIRM_MAX_AGE
+        )
+    except signing.BadSignature:
+        token = None
+    if not stored or not token or token.get("sha") != stored.get("sha"):
+        return _step(request, log, role, error=refused, status=422)
+    try:
+        result = import_markdown(stored["text"], owner=request.user, log=log)
+    except LogFormatError as error:
+        return _step(request, log, role, error=str(error), status=422)
+    del request.session[_session_key(log)]
+    created = result.log
+    if any(result.counts.values()):
+        text = "Imported " + ", ".join(result.summary()) + "."
+        if result.created_log:
+            text = f"Created “{created.title}”. {text}"
+        messages.success(request, text)
+    else:
+        messages.info(request, "Nothing new to import: everything in this file is in the log.")
+    if request.htmx:
+        return HttpResponseClientRedirect(created.get_absolute_url())
+    return redirect(created)
+
+
+# -- Import into an existing log (curators) ------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def log_import(request, slug):
+    """Upload a markdown log into this log: the form, then the preview of what it adds."""
+    log, role = get_log_for_user(request.user, slug, need=Role.CURATOR)
+    if request.method == "POST":
+        return _upload(request, log, role)
+    return _step(request, log, role)
+
+
+@login_required
+@require_POST
+def log_import_confirm(request, slug):
+    """Import the previewed file into this log."""
+    log, role = get_log_for_user(request.user, slug, need=Role.CURATOR)
+    return _confirm(request, log, role)
+
+
+# -- Import as a new log (anyone signed in; they become its owner) -------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def log_import_new(request):
+    """Upload a markdown log to start a new log from it."""
+    if request.method == "POST":
+        return _upload(request, None, None)
+    return _step(request, None, None)
+
+
+@login_required
+@require_POST
+def log_import_new_confirm(request):
+    """Create the new log from the previewed file; the user becomes its owner."""
+    return _confirm(request, None, None)
+
+
+# -- Export --------------------------------------------------------------------
+
+
+def _attachment(content, content_type, filename):
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def markdown_download(log):
+    """Return the log as a .md attachment (also used by the admin action)."""
+    return _attachment(export_markdown(log), "text/markdown; charset=utf-8", f"{log.slug}.md")
+
+
+@require_GET
+def log_export_markdown(request, slug):
+    """Download the log as markdown, in the format the import reads (anyone who can read it).
+
+    Queries: the log and the role (2), then its notes, visible replies,
+    questions, papers and written change-log entries (5).
+    """
+    log, role = get_log_for_user(request.user, slug)
+    return markdown_download(log)
+
+
+@login_required
+@require_GET
+def log_export_json(request, slug):
+    """Download every record of the log as JSON (curators: it holds hidden comments)."""
+    log, role = get_log_for_user(request.user, slug, need=Role.CURATOR)
+    content = json.dumps(export_json(log), ensure_ascii=False, indent=2)
+    return _attachment(content, "application/json", f"{log.slug}.json")
