@@ -34,8 +34,8 @@ def main():
 
     django.setup()
     from django.core.management import call_command
-
     from generate_log import generate
+
     from papers.models import Comment, Note, Question, User
     from papers.transfer import export_markdown, import_markdown
 
