@@ -64,3 +64,30 @@ def test_resolving_a_question_records_who_and_when(paper, bob, carol):
     actions.question_reopen(question, by=bob)
     question.refresh_from_db()
     assert (question.status, question.answer, question.resolved_at) == ("open", None, None)
+
+
+def test_every_model_has_a_readable_str_and_a_working_url(client, log, paper, carol, bob):
+    from papers.models import ChangeLogEntry, Invitation, Membership, Tag
+
+    note = make_note(paper, by=carol, body="the encoder", anchor_label="Figure 1")
+    question = make_question(paper, by=carol)
+    comment = make_comment(note, by=bob)
+    objects = [
+        log,
+        Membership.objects.get(user=carol, log=log),
+        Invitation.objects.create(log=log, role=Role.MEMBER),
+        paper,
+        Tag.objects.create(log=log, name="transformers"),
+        note,
+        question,
+        comment,
+        ChangeLogEntry.objects.create(log=log, text="Started the log"),
+    ]
+    client.force_login(log.created_by)
+    for obj in objects:
+        assert str(obj).strip(), type(obj)
+        url = obj.get_absolute_url()
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, (type(obj).__name__, url, response.status_code)
+    assert str(paper) == "[1] Attention Is All You Need"
+    assert str(note) == "Figure 1: the encoder"
