@@ -183,3 +183,15 @@ def test_duplicate_paper_number_in_admin_is_a_form_error(admin_client, log, caro
     assert response.status_code == 200
     assert b"already exists" in response.content
     assert Paper.objects.count() == 1
+
+
+def test_export_log_as_markdown_downloads_one_log_and_refuses_several(admin_client, log, carol):
+    make_paper(log, by=carol)
+    response = _action(admin_client, ReadingLog, "export_as_markdown", [log])
+    assert response["Content-Disposition"] == 'attachment; filename="group.md"'
+    assert "Attention Is All You Need" in response.content.decode()
+
+    other = ReadingLog.objects.create(title="Other", slug="other")
+    response = _action(admin_client, ReadingLog, "export_as_markdown", [log, other])
+    assert response.status_code == 302
+    assert "Pick one log to export." in admin_client.get(response["Location"]).content.decode()
