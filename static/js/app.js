@@ -12,6 +12,9 @@
    Also:
    - <button data-copy="#input-id"> copies that input's value to the clipboard.
    - <form data-confirm="Delete this?"> asks before submitting (with or without htmx).
+   - <form data-url-fields> (a filter form that pushes its query to the URL) shows the
+     restored URL's values after back/forward: htmx's history cache keeps markup, not
+     what was typed, so the box would otherwise show the newer search.
 */
 (function () {
   "use strict";
@@ -76,6 +79,21 @@
     } else if (document.execCommand && document.execCommand("copy")) {
       done();
     }
+  });
+
+  document.addEventListener("htmx:historyRestore", function () {
+    var params = new URLSearchParams(window.location.search);
+    document.querySelectorAll("form[data-url-fields]").forEach(function (form) {
+      Array.prototype.forEach.call(form.elements, function (field) {
+        if (!field.name || /^(submit|button|reset|hidden)$/.test(field.type)) return;
+        if (field.type === "checkbox" || field.type === "radio") {
+          field.checked = params.getAll(field.name).indexOf(field.value) !== -1;
+          return;
+        }
+        field.value = params.get(field.name) || "";
+        if (field.tagName === "SELECT" && field.selectedIndex < 0) field.selectedIndex = 0;
+      });
+    });
   });
 
   // Capture phase, so it runs before htmx turns the submit into a request.
