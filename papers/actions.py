@@ -46,6 +46,9 @@ def _next_position(queryset):
 @transaction.atomic
 def paper_add(log, *, by, **fields):
     """Add a paper to the log with the next free number unless one is given."""
+    # Lock the log row so two people adding at once cannot take the same number
+    # (PostgreSQL; SQLite's IMMEDIATE transactions already run one writer at a time).
+    ReadingLog.objects.select_for_update().filter(pk=log.pk).exists()
     paper = Paper(log=log, added_by=by, updated_by=by, **fields)
     paper.full_clean(exclude=["log", "number"] if paper.number is None else ["log"])
     paper.save()
