@@ -430,7 +430,7 @@ class _Parser:
         previous = self._last_text()
         if not previous or not previous[-1].isalnum() or not block.text[0].islower():
             return False
-        if _URL_START_RE.match(block.text):
+        if _URL_START_RE.match(block.text) or is_note_label(block.text):
             return False
         tail = _LAST_WORD_RE.search(previous)
         head = _FIRST_WORD_RE.match(block.text)
@@ -499,6 +499,8 @@ class _Parser:
             note = NoteEntry(body=text)
             paper.own_line = (note, found[0], found[1] != "markdown")
             self._add_note(note)
+            # A link is no sentence to continue, and it may yet be consumed.
+            self.last = None
             return
         anchor = split_anchor(text)
         if anchor:

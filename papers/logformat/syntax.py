@@ -181,7 +181,7 @@ _LEVEL_RE = re.compile(
 )
 TLDR_RE = re.compile(r"tl[ \t]*;?[ \t]*dr[ \t]*:\s*", re.IGNORECASE)
 LINK_RE = re.compile(r"link[ \t]*:[ \t]*(\S+)$", re.IGNORECASE)
-TASK_RE = re.compile(r"\[([ xX])\][ \t]+")
+TASK_RE = re.compile(r"\[([ xX])\](?:[ \t]+|(?=\n)|$)")
 RESOLUTION_RE = re.compile(r"(resolved|solved|resolution)[ \t]*:\s*", re.IGNORECASE)
 CHANGELOG_ITEM_RE = re.compile(
     r"(\d{4}-\d{2}-\d{2})(?:[ \t]*[:—–][ \t]*|[ \t]+-[ \t]+|[ \t]+|[ \t]*(?=\n|$))"

@@ -12,7 +12,10 @@ def words(text):
 
 
 def record_text(doc):
-    """Join every field of a LogDocument that holds text the user wrote."""
+    """Join every field of a LogDocument that holds text the user wrote.
+
+    Question sections are headings of the format, not the user's words.
+    """
     parts = [doc.title, doc.description]
     for paper in doc.papers:
         parts += [str(paper.number), paper.title, paper.url, paper.curiosity]
@@ -20,7 +23,7 @@ def record_text(doc):
         for note in paper.notes:
             parts += [note.anchor_label, note.body]
         for question in paper.questions:
-            parts += [question.section, question.body, question.resolution, *question.replies]
+            parts += [question.body, question.resolution, *question.replies]
     for item in doc.changelog:
         parts += [item.date.isoformat(), item.text]
     return "\n".join(parts)

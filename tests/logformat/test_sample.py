@@ -234,8 +234,13 @@ def test_the_export_is_in_the_samples_style(doc):
 # Words the format reads as its own labels and writes in its canonical form.
 SAMPLE_LABELS = ("curiousity", "tldr", "abs", "intro", "fig")
 # The question and change-log headings, written canonically ("I haven't
-# understood", "Change log").
-SAMPLE_HEADINGS = ("#### I have not understood:", "#### change logs")
+# understood", "Change log") and stored as a question's section.
+SAMPLE_HEADINGS = (
+    "#### I haven't understood",
+    "#### I have not understood:",
+    "#### I'm trying to understand",
+    "#### change logs",
+)
 
 
 def sample_words_source(sample_bytes):
