@@ -86,6 +86,19 @@ def _urls(log):
     return reverse("log_import", args=[log.slug]), reverse("log_import_confirm", args=[log.slug])
 
 
+_SINGULAR = {"replies": "reply", "change-log entries": "change-log entry"}
+
+
+def _summary(counts):
+    """Say what an import created: "9 papers, 1 note and 12 replies" (kinds with none left out)."""
+    parts = [
+        f"{counts[kind]} {kind if counts[kind] != 1 else _SINGULAR.get(kind, kind[:-1])}"
+        for kind in KINDS
+        if counts[kind]
+    ]
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+
+
 def _entries(log, document):
     """Return the first papers of the file, each marked when it matches one in the log.
 
@@ -181,7 +194,7 @@ def _confirm(request, log, role):
     del request.session[_session_key(log)]
     created = result.log
     if any(result.counts.values()):
-        text = "Imported " + ", ".join(result.summary()) + "."
+        text = f"Imported {_summary(result.counts)}."
         if result.created_log:
             text = f"Created “{created.title}”. {text}"
         messages.success(request, text)

@@ -428,3 +428,10 @@ def test_preview_runs_a_bounded_number_of_queries(client, bob, log, carol, paper
     # bulk inserts per kind, what matched papers have, change-log entries,
     # rollback; the log's titles for the preview; the session write.
     assert len(queries) <= 30, [q["sql"][:80] for q in queries]
+
+
+def test_the_message_says_what_was_imported_in_plain_words(client, bob, empty_log):
+    client.force_login(bob)
+    preview = client.post(import_url(empty_log), {"file": upload(SMALL)})
+    response = client.post(confirm_url(empty_log), {"token": token_of(preview)}, follow=True)
+    assert "Imported 1 paper and 1 note." in response.content.decode()
