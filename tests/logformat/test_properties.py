@@ -77,7 +77,7 @@ def body(draw, *, lists=True):
     ]
     if lists:
         extras.append(st.builds(lambda a, b: [f"- {a}", f"  - {b}"], sentence, sentence))
-    for extra in draw(st.lists(st.one_of(extras), max_size=3)):
+    for extra in draw(st.lists(st.one_of(extras), max_size=2)):
         lines += extra
     return "\n".join(lines)
 
@@ -108,7 +108,7 @@ question = st.builds(
     body=st.one_of(st.just(""), question_body),
     status=st.sampled_from(["open", "resolved"]),
     resolution=optional_body,
-    replies=st.lists(body(), max_size=3),
+    replies=st.lists(body(), max_size=2),
     section=st.sampled_from(QUESTION_SECTIONS),
 )
 URLS = [
@@ -139,8 +139,8 @@ def paper(draw, number):
         curiosity=level,
         curiosity_note=curiosity_note,
         tldr=draw(optional_body),
-        notes=draw(st.lists(note, max_size=5)),
-        questions=draw(st.lists(question, max_size=3)),
+        notes=draw(st.lists(note, max_size=4)),
+        questions=draw(st.lists(question, max_size=2)),
     )
 
 
@@ -149,7 +149,7 @@ description_line = st.one_of(sentence, sentence.map(lambda s: f"- {s}"), st.just
 
 @st.composite
 def documents(draw):
-    numbers = draw(st.lists(st.integers(1, 300), min_size=1, max_size=4, unique=True))
+    numbers = draw(st.lists(st.integers(1, 300), min_size=1, max_size=3, unique=True))
     description = "\n".join(draw(st.lists(description_line, max_size=4))).strip("\n")
     return LogDocument(
         title=draw(st.one_of(st.just(""), sentence)),
