@@ -32,6 +32,9 @@ TEMPLATE = "papers/log_import.html"
 PREVIEW_PAPERS = 10
 CONFIRM_MAX_AGE = 60 * 60  # seconds a preview stays confirmable
 NEW = "new"  # the import target that creates a new log
+# One pending import per session: a new upload replaces the last one, so an
+# abandoned preview never leaves more than one file in the session.
+SESSION_KEY = "readinglog.import"
 KINDS = ["papers", "notes", "questions", "replies", "change-log entries"]  # ImportResult.counts
 
 
@@ -70,10 +73,6 @@ def _htmx_partial(request):
 
 def _target(log):
     return NEW if log is None else str(log.pk)
-
-
-def _session_key(log):
-    return f"readinglog.import.{_target(log)}"
 
 
 def _salt(request, log):
@@ -154,7 +153,12 @@ def _upload(request, log, role):
     # parse_log accepted the bytes, so they are UTF-8.
     text = data.decode("utf-8")
     digest = hashlib.sha256(data).hexdigest()
-    request.session[_session_key(log)] = {"sha": digest, "text": text, "name": upload.name}
+    request.session[SESSION_KEY] = {
+        "target": _target(log),
+        "sha": digest,
+        "text": text,
+        "name": upload.name,
+    }
     token = signing.dumps({"sha": digest}, salt=_salt(request, log), compress=True)
     preview = {
         "name": upload.name,
@@ -178,20 +182,20 @@ def _confirm(request, log, role):
         "This import could not be confirmed: the preview is out of date or was changed. "
         "Upload the file again."
     )
-    stored = request.session.get(_session_key(log))
+    stored = request.session.get(SESSION_KEY) or {}
     try:
         token = signing.loads(
             request.POST.get("token", ""), salt=_salt(request, log), max_age=CONFIRM_MAX_AGE
         )
     except signing.BadSignature:
         token = None
-    if not stored or not token or token.get("sha") != stored.get("sha"):
+    if not token or stored.get("target") != _target(log) or token.get("sha") != stored.get("sha"):
         return _step(request, log, role, error=refused, status=422)
     try:
         result = import_markdown(stored["text"], owner=request.user, log=log)
     except LogFormatError as error:
         return _step(request, log, role, error=str(error), status=422)
-    del request.session[_session_key(log)]
+    del request.session[SESSION_KEY]
     created = result.log
     if any(result.counts.values()):
         text = f"Imported {_summary(result.counts)}."
@@ -215,6 +219,7 @@ def log_import(request, slug):
     log, role = get_log_for_user(request.user, slug, need=Role.CURATOR)
     if request.method == "POST":
         return _upload(request, log, role)
+    request.session.pop(SESSION_KEY, None)
     return _step(request, log, role)
 
 
@@ -235,6 +240,7 @@ def log_import_new(request):
     """Upload a markdown log to start a new log from it."""
     if request.method == "POST":
         return _upload(request, None, None)
+    request.session.pop(SESSION_KEY, None)
     return _step(request, None, None)
 
 

@@ -156,7 +156,7 @@ def test_a_bad_file_gets_its_message_with_422_and_writes_nothing(
     assert message in response.content.decode()
     assert 'aria-invalid="true"' in response.content.decode()
     assert record_counts() == before
-    assert not any(k.startswith("readinglog.import") for k, _ in client.session.items())
+    assert "readinglog.import" not in client.session
 
 
 def test_an_empty_file_is_refused(client, bob, empty_log):
@@ -435,3 +435,22 @@ def test_the_message_says_what_was_imported_in_plain_words(client, bob, empty_lo
     preview = client.post(import_url(empty_log), {"file": upload(SMALL)})
     response = client.post(confirm_url(empty_log), {"token": token_of(preview)}, follow=True)
     assert "Imported 1 paper and 1 note." in response.content.decode()
+
+
+def test_the_session_keeps_one_pending_import_only(client, bob, log, empty_log):
+    client.force_login(bob)
+    first = token_of(client.post(import_url(empty_log), {"file": upload(SMALL)}))
+    client.post(import_url(log), {"file": upload(SAMPLE.read_bytes())})
+
+    assert client.session["readinglog.import"]["target"] == str(log.pk)
+    assert client.post(confirm_url(empty_log), {"token": first}).status_code == 422
+    assert not empty_log.papers.exists()
+
+
+def test_showing_the_upload_form_again_drops_the_pending_import(client, bob, empty_log):
+    client.force_login(bob)
+    token = token_of(client.post(import_url(empty_log), {"file": upload(SMALL)}))
+    client.get(import_url(empty_log))
+
+    assert "readinglog.import" not in client.session
+    assert client.post(confirm_url(empty_log), {"token": token}).status_code == 422
