@@ -5,6 +5,8 @@
    - A live update never clobbers a form being used: before an out-of-band swap,
      any open form in the region (marked data-keep, focused, or with typed text)
      is moved into the fresh markup in place of its stale twin (same id).
+   - A live update keeps focus where it was: on the focused element or, when that was
+     re-rendered, on its fresh twin with the same id.
    - 422 responses (invalid input) are swapped, so forms show their errors.
    - <a data-dismiss="#id"> removes that element (a reply form's Cancel).
 */
@@ -67,7 +69,13 @@
     keepOpenForms(target, detail.fragment);
     if (active && active !== document.body) {
       window.setTimeout(function () {
-        if (document.contains(active) && document.activeElement !== active) active.focus({ preventScroll: true });
+        if (document.activeElement === active) return;
+        // Focus stays where it was: on the same element, or on its fresh twin (same id),
+        // e.g. the note just added, which the next poll brings back re-rendered.
+        var twin = document.contains(active) ? active : active.id && document.getElementById(active.id);
+        if (!twin) return;
+        if (twin.tabIndex < 0 && !twin.hasAttribute("tabindex")) twin.setAttribute("tabindex", "-1");
+        twin.focus({ preventScroll: true });
       }, 0);
     }
   });

@@ -21,6 +21,10 @@ CHROMIUM_ARGS = [
 ]
 
 
+NO_CHROMIUM = "no Chromium found (apt-get install chromium, or set CHROMIUM=/path)"
+skipped_key = pytest.StashKey[int]()
+
+
 def find_chromium():
     for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
         if candidate and os.path.exists(candidate):
@@ -38,11 +42,20 @@ def pytest_collection_modifyitems(config, items):
                 "Browser tests need Chromium and READINGLOG_REQUIRE_BROWSER=1: "
                 "apt-get install chromium."
             )
-        skip = pytest.mark.skip(
-            reason="no Chromium found (apt-get install chromium, or set CHROMIUM=/path)"
-        )
+        skip = pytest.mark.skip(reason=NO_CHROMIUM)
         for item in browser_items:
             item.add_marker(skip)
+        config.stash[skipped_key] = len(browser_items)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    # The header line below only shows when pytest starts in tests/browser; this
+    # one also ends a whole `make test` run.
+    skipped = config.stash.get(skipped_key, 0)
+    if skipped:
+        terminalreporter.write_sep(
+            "=", f"{skipped} browser tests SKIPPED: {NO_CHROMIUM}", yellow=True
+        )
 
 
 def pytest_report_header(config):
