@@ -323,20 +323,21 @@ JSON_FORMAT = "readinglog-log"
 JSON_VERSION = 1
 
 
-def _user(user_id, usernames):
-    return usernames.get(user_id)
-
-
 def _dt(value):
     return value.isoformat() if value else None
 
 
 def export_json(log):
     """Return a dict with every record of the log, ready for json.dumps."""
-    usernames = dict(User.objects.values_list("pk", "username"))
+    # A log has few distinct people: look each one up once, when first met.
+    usernames = {None: None}
 
     def who(user_id):
-        return _user(user_id, usernames)
+        if user_id not in usernames:
+            usernames[user_id] = (
+                User.objects.filter(pk=user_id).values_list("username", flat=True).first()
+            )
+        return usernames[user_id]
 
     papers = []
     for paper in log.papers.order_by("number").prefetch_related("tags"):
