@@ -72,7 +72,7 @@ def test_member_adds_paper_note_question_and_sees_a_reply_arrive_then_resolves(n
     log_in(bob, "bob", PASSWORD)
     bob.goto("/logs/group/papers/1/")
     bobs_item = bob.locator(f"#question-{question.pk}")
-    bobs_item.locator("summary", has_text="Comment").click()
+    bobs_item.locator("details:has(form.comment-form) > summary").click()
     bobs_item.locator(f"#comment-body-question-{question.pk}").fill(
         "It keeps the dot products from growing with d_k."
     )
@@ -85,7 +85,7 @@ def test_member_adds_paper_note_question_and_sees_a_reply_arrive_then_resolves(n
 
     # carol resolves it: the pill says so and the badge drops to zero.
     panel_item = carol.locator(f"#question-{question.pk}")
-    panel_item.locator("summary", has_text="Mark resolved").click()
+    panel_item.locator("details.question-resolve > summary").click()
     panel_item.locator(f"#resolution-{question.pk}").fill("To keep the softmax out of saturation.")
     panel_item.get_by_role("button", name="Resolve").click()
     expect(panel_item.locator(".pill").first).to_have_text("Resolved")
@@ -124,7 +124,7 @@ def test_the_same_path_works_without_javascript(new_page, group):
     log_in(bob, "bob", PASSWORD)
     bob.goto("/logs/group/papers/1/")
     bobs_item = bob.locator(f"#question-{question.pk}")
-    bobs_item.locator("summary", has_text="Comment").click()
+    bobs_item.locator("details:has(form.comment-form) > summary").click()
     bobs_item.locator(f"#comment-body-question-{question.pk}").fill("It keeps them small.")
     bobs_item.get_by_role("button", name="Comment").click()
     expect(bob.locator(f"#question-{question.pk} .comment-body")).to_contain_text("them small")
@@ -132,7 +132,7 @@ def test_the_same_path_works_without_javascript(new_page, group):
     carol.reload()
     item = carol.locator(f"#question-{question.pk}")
     expect(item.locator(".comment-body")).to_contain_text("them small")
-    item.locator("summary", has_text="Mark resolved").click()
+    item.locator("details.question-resolve > summary").click()
     item.locator(f"#resolution-{question.pk}").fill("Softmax saturation.")
     item.get_by_role("button", name="Resolve").click()
     item = carol.locator(f"#question-{question.pk}")
