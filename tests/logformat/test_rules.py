@@ -1,6 +1,8 @@
 """The rules of docs/log-format.md, one variation at a time."""
 
 import datetime
+import re
+from pathlib import Path
 
 import pytest
 
@@ -345,3 +347,11 @@ def test_a_paper_with_an_arxiv_id_but_no_url_is_written_with_its_link():
     doc = LogDocument(papers=[PaperEntry(1, "P", arxiv_id="2407.12687")])
     assert "https://arxiv.org/abs/2407.12687" in write_log(doc)
     assert parse_log(write_log(doc)).papers[0].url == "https://arxiv.org/abs/2407.12687"
+
+
+def test_the_example_in_the_format_docs_is_exactly_what_the_writer_writes():
+    docs = Path(__file__).resolve().parents[2] / "docs" / "log-format.md"
+    example = re.search(r"```markdown\n(.*?)\n```\n", docs.read_text(), re.DOTALL)[1] + "\n"
+    doc = parse_log(example)
+    assert doc.warnings == []
+    assert write_log(doc) == example
