@@ -55,7 +55,6 @@ _GLUED_RE = re.compile(
 _PAPER_NUMBER_RE = re.compile(r"\[(\d+)\][ \t]*(.*)$")
 _WORD_RE = re.compile(r"[^\W\d_]+")
 _LAST_WORD_RE = re.compile(r"([^\W\d_]+)$")
-_FIRST_WORD_RE = re.compile(r"[^\W\d_]+")
 _URL_START_RE = re.compile(r"[a-z][a-z0-9+.-]*://")
 _QUESTION_END_CHARS = " \t)]}\"'”’»*_"
 
@@ -433,7 +432,7 @@ class _Parser:
         if _URL_START_RE.match(block.text) or is_note_label(block.text):
             return False
         tail = _LAST_WORD_RE.search(previous)
-        head = _FIRST_WORD_RE.match(block.text)
+        head = _WORD_RE.match(block.text)
         separator = " "
         if tail and head:
             if self.vocabulary is None:
