@@ -2,7 +2,9 @@
 
 from django import forms
 
-from papers.models import ChangeLogEntry, Comment, Question
+from papers.logformat import link_ids
+from papers.logformat.syntax import split_anchor
+from papers.models import Anchor, ChangeLogEntry, Comment, Note, Paper, Question, Tag
 
 # == Questions (papers/views/questions.py) ==
 
@@ -83,8 +85,6 @@ class ChangeLogEntryForm(forms.ModelForm):
 
 # == Log page, paper page, notes, comments (papers/views/logs.py, paper.py, comments.py) ==
 
-from papers.links import detect_anchor, detect_link  # noqa: E402
-from papers.models import Anchor, Note, Paper, Tag  # noqa: E402
 
 
 class PaperAddForm(forms.ModelForm):
@@ -107,8 +107,8 @@ class PaperAddForm(forms.ModelForm):
 
     def paper_fields(self):
         """Return the fields for actions.paper_add, with arXiv id or DOI from the link."""
-        link = detect_link(self.cleaned_data["url"])
-        return {**self.cleaned_data, "arxiv_id": link.arxiv_id, "doi": link.doi}
+        arxiv_id, doi = link_ids(self.cleaned_data["url"])
+        return {**self.cleaned_data, "arxiv_id": arxiv_id, "doi": doi}
 
 
 SORTS = {
@@ -243,9 +243,10 @@ class NoteForm(forms.ModelForm):
             return data
         data["body"] = body
         if not data.get("anchor_kind") and not data.get("anchor_label"):
-            found = detect_anchor(body)
-            if found and found.rest:
-                data.update(anchor_kind=found.kind, anchor_label=found.label, body=found.rest)
+            found = split_anchor(body)
+            if found and found[2].strip():
+                kind, label, rest = found
+                data.update(anchor_kind=kind, anchor_label=label, body=rest.strip())
         elif data.get("anchor_kind") and not data.get("anchor_label"):
             data["anchor_label"] = Anchor(data["anchor_kind"]).label
         return data
