@@ -77,6 +77,11 @@ urlpatterns = [
         name="question_ask",
     ),
     path("logs/<slug:slug>/questions/", questions.log_questions, name="log_questions"),
+    path(
+        "logs/<slug:slug>/questions/badge/",
+        questions.log_question_badge,
+        name="log_question_badge",
+    ),
     path("logs/<slug:slug>/questions/<int:pk>/", questions.question_detail, name="question_detail"),
     path(
         "logs/<slug:slug>/questions/<int:pk>/edit/", questions.question_edit, name="question_edit"

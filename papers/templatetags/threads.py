@@ -41,3 +41,17 @@ def threaded(comments):
         comment.reply_to = parent.author.username if parent is not root and parent.author else ""
         root.thread_replies.append(comment)
     return roots
+
+
+@register.simple_tag(takes_context=True)
+def thread_is_open(context, target, comments):
+    """Say whether a folded thread renders open: a form or a new comment in it needs eyes.
+
+    True when the page re-renders a comment form of this thread with errors, or a
+    reply/edit form, or a new comment, inside it. No query.
+    """
+    if context.get("comment_form_key") == dom_key(target):
+        return True
+    names = ("replying_to", "editing_comment", "new_comment")
+    wanted = {context.get(name) for name in names} - {None, ""}
+    return any(comment.pk in wanted for comment in comments or [])

@@ -10,7 +10,16 @@ from django_htmx.http import retarget, trigger_client_event
 
 from papers import actions
 from papers.forms import PAPER_FIELDS, NoteForm, paper_field_form
-from papers.models import Comment, Note, Paper, Role, Tag, get_log_for_user
+from papers.models import (
+    Comment,
+    Note,
+    Paper,
+    Question,
+    Role,
+    Tag,
+    get_log_for_user,
+    membership_visited,
+)
 
 TEMPLATE = "papers/paper_detail.html"
 # The paper's regions under its title, each edited in place (see forms.PAPER_FIELDS).
@@ -102,12 +111,32 @@ def paper_page_context(request, log, role, paper, **extra):
     }
 
 
+# Regions of the page that refresh themselves with an hx-get of the page URL
+# (on `notes-changed` / `questions-changed`): HX-Target names the partial.
+REFRESHABLE = {
+    "note-list": TEMPLATE + "#note-list",
+    "question-list": "papers/_questions.html#question-list",
+}
+
+
 @require_GET
 def paper_detail(request, slug, number):
-    """Show a paper: fields, TL;DR, notes, questions and comment threads."""
+    """Show a paper: fields, TL;DR, notes, questions and comment threads.
+
+    With htmx, answer the region that asked (#note-list by default, or
+    #question-list) so a distant region refreshes itself from the page's URL.
+    """
     log, role = get_log_for_user(request.user, slug)
     paper = get_paper(log, number)
-    return render(request, TEMPLATE, paper_page_context(request, log, role, paper))
+    context = paper_page_context(request, log, role, paper)
+    if request.htmx and not request.htmx.history_restore_request:
+        template = REFRESHABLE.get(request.htmx.target, REFRESHABLE["note-list"])
+        return render(request, template, context)
+    if role is not None:
+        membership_visited(log, request.user)  # for home's "since your last visit"
+    # The log's open questions, for the badge on the log nav's Questions tab.
+    context["log_open_question_count"] = Question.objects.in_log(log).open().count()
+    return render(request, TEMPLATE, context)
 
 
 @login_required

@@ -281,3 +281,17 @@ def _query_without_page(request):
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+@require_GET
+def log_question_badge(request, slug):
+    """Answer the log nav's open-question badge (it refreshes on `questions-changed`).
+
+    One query after the access check. Without htmx, go to the questions page.
+    """
+    log, role = get_log_for_user(request.user, slug)
+    if not _is_htmx(request):
+        return redirect("log_questions", log.slug)
+    count = Question.objects.in_log(log).open().count()
+    context = {"log": log, "log_open_question_count": count}
+    return render(request, "papers/_lognav.html#lognav-question-badge", context)

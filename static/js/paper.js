@@ -9,6 +9,12 @@
      re-rendered, on its fresh twin with the same id.
    - 422 responses (invalid input) are swapped, so forms show their errors.
    - <a data-dismiss="#id"> removes that element (a reply form's Cancel).
+   - Folded threads (<details class="thread-toggle">) stay open across swaps and
+     live updates; a link to a comment (#comment-12) opens the thread it is in.
+   - "⋯" menus (<details class="menu">) close on Escape (focus back on "⋯"), on a
+     click outside, and when another menu opens.
+   - The side column ([data-sticky-side]) gets data-fits, which makes it sticky,
+     only while it is shorter than the window (else its end could not be reached).
 */
 (function () {
   "use strict";
@@ -88,5 +94,73 @@
       event.preventDefault();
       gone.remove();
     }
+  });
+
+  // -- folded threads stay open --
+  var openThreads = new Set();
+  document.addEventListener(
+    "toggle",
+    function (event) {
+      var details = event.target;
+      if (!details.matches || !details.matches("details.thread-toggle") || !details.id) return;
+      if (details.open) openThreads.add(details.id);
+      else openThreads.delete(details.id);
+    },
+    true
+  );
+
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.detail && event.detail.elt;
+    if (!root || !root.querySelectorAll) return;
+    openThreads.forEach(function (id) {
+      var details = root.id === id ? root : root.querySelector("#" + CSS.escape(id));
+      if (details && !details.open) details.open = true;
+    });
+  });
+
+  function openTarget() {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    for (var node = target; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS" && node.classList.contains("thread-toggle")) node.open = true;
+    }
+    if (target) target.scrollIntoView({ block: "start" });
+  }
+  window.addEventListener("hashchange", openTarget);
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.location.hash) openTarget();
+  });
+
+  // -- "⋯" menus --
+  function closeMenus(except) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (menu !== except) menu.open = false;
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var inside = event.target.closest && event.target.closest("details.menu");
+    closeMenus(inside);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var menu = event.target.closest && event.target.closest("details.menu[open]");
+    if (!menu) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+
+  // -- sticky side column, only when it fits --
+  function fitSide() {
+    var side = document.querySelector("[data-sticky-side]");
+    if (!side) return;
+    var inner = side.firstElementChild || side;
+    side.toggleAttribute("data-fits", inner.offsetHeight + 32 < window.innerHeight);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var side = document.querySelector("[data-sticky-side]");
+    if (!side) return;
+    fitSide();
+    window.addEventListener("resize", fitSide);
+    if (window.ResizeObserver) new ResizeObserver(fitSide).observe(side.firstElementChild || side);
   });
 })();

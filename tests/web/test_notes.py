@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from papers.models import Note, Question
-from tests.conftest import make_comment, make_note
+from tests.conftest import make_comment, make_note, make_question
 from tests.web.conftest import assert_partial
 
 
@@ -170,3 +170,43 @@ def test_a_viewer_cannot_turn_a_note_into_a_question(client, dave, carol, paper)
     note = make_note(paper, by=carol)
     client.force_login(dave)
     assert client.post(note_url("note_to_question", note)).status_code == 403
+
+
+def test_a_note_turned_into_a_question_refreshes_the_questions_panel(client, carol, paper, htmx):
+    note = make_note(paper, by=carol, body="Why six layers?")
+    client.force_login(carol)
+    response = client.post(note_url("note_to_question", note), **htmx)
+    assert "questions-changed" in response["HX-Trigger"]
+    # The panel hears the event (only from a note's "Make it a question" form)
+    # and asks the page URL for itself.
+    page = reverse("paper_detail", args=[paper.log.slug, paper.number])
+    panel = client.get(page, HTTP_HX_TARGET="question-list", **htmx)
+    assert_partial(panel, "question-list")
+    assert "Why six layers?" in panel.content.decode()
+
+
+def test_a_question_turned_into_a_note_refreshes_the_notes_list(client, carol, paper, htmx):
+    question = make_question(paper, by=carol, body="Figure 4: what is on the y axis?")
+    client.force_login(carol)
+    to_note = reverse("question_to_note", args=[paper.log.slug, question.pk])
+    response = client.post(to_note, **htmx)
+    assert "notes-changed" in response["HX-Trigger"]
+    # The notes list hears `notes-changed` and asks the page URL for itself.
+    page = reverse("paper_detail", args=[paper.log.slug, paper.number])
+    notes = client.get(page, HTTP_HX_TARGET="note-list", **htmx)
+    assert_partial(notes, "note-list")
+    assert "what is on the y axis?" in notes.content.decode()
+    assert 'hx-trigger="notes-changed from:body"' in notes.content.decode()
+
+
+def test_a_note_is_a_compact_bullet_with_its_actions_in_a_menu(client, carol, bob, paper):
+    note = make_note(paper, by=carol, body="Figure 1: the encoder.")
+    make_comment(note, by=bob)
+    client.force_login(carol)
+    page = reverse("paper_detail", args=[paper.log.slug, paper.number])
+    html = client.get(page).content.decode()
+    item = html.split(f'id="note-{note.pk}"', 1)[1].split("</li>", 1)[0]
+    assert 'aria-label="Note actions"' in item
+    assert 'class="inline-form note-to-question"' in item
+    assert f'id="thread-note-{note.pk}"' in item and "Comments 0" not in item
+    assert f'id="comment-count-note-{note.pk}"' in item

@@ -77,8 +77,9 @@ def test_paper_page_runs_a_fixed_number_of_queries(
     client.force_login(carol)
     # session, user, log, membership, the paper with previous/next numbers,
     # its tags, notes with authors, questions with authors, every comment of
-    # the page with authors.
-    with django_assert_num_queries(9):
+    # the page with authors, the membership's last visit (UPDATE), and the
+    # log's open-question count for the log nav's badge.
+    with django_assert_num_queries(11):
         response = client.get(url(paper))
     assert response.status_code == 200
 
@@ -163,3 +164,81 @@ def test_an_outsider_cannot_edit_a_paper(client, mallory, paper):
 def test_editing_requires_login(client, paper):
     response = client.get(edit_url(paper, "title"))
     assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_the_paper_page_records_the_members_visit(client, carol, log, paper):
+    from papers.models import Membership
+
+    Membership.objects.filter(log=log, user=carol).update(last_visited_at=None)
+    client.force_login(carol)
+    client.get(url(paper))
+    assert Membership.objects.get(log=log, user=carol).last_visited_at is not None
+
+
+def test_the_log_nav_shows_the_logs_open_question_count(client, carol, log, paper):
+    other = make_paper(log, by=carol, title="Other")
+    make_question(paper, by=carol, body="Why?")
+    make_question(other, by=carol, body="How?")
+    client.force_login(carol)
+    html = client.get(url(paper)).content.decode()
+    badge = html.split('id="lognav-question-badge"', 1)[1].split("</a>", 1)[0]
+    assert ">2<" in badge
+    assert "questions-changed from:body" in badge
+
+
+def test_the_notes_region_refreshes_itself_from_the_page_url(client, carol, paper):
+    client.force_login(carol)
+    html = client.get(url(paper)).content.decode()
+    region = html.split('id="note-list"', 1)[1].split(">", 1)[0]
+    assert f'hx-get="{url(paper)}"' in region
+    assert 'hx-trigger="notes-changed from:body"' in region
+
+
+def test_htmx_asks_the_page_for_the_notes_partial(client, carol, paper, htmx):
+    make_note(paper, by=carol, body="Figure 2: the decoder.")
+    client.force_login(carol)
+    response = client.get(url(paper), HTTP_HX_TARGET="note-list", **htmx)
+    assert_partial(response, "note-list")
+    assert "the decoder" in response.content.decode()
+    assert 'id="question-list"' not in response.content.decode()
+
+
+def test_htmx_asks_the_page_for_the_questions_panel(client, carol, paper, htmx):
+    make_question(paper, by=carol, body="Why divide by the root?")
+    client.force_login(carol)
+    response = client.get(url(paper), HTTP_HX_TARGET="question-list", **htmx)
+    assert_partial(response, "question-list")
+    html = response.content.decode()
+    assert "Why divide by the root?" in html
+    assert 'id="note-list"' not in html
+    assert "questions-changed from:body target:.note-to-question" in html
+
+
+def test_a_public_log_paper_page_loads_the_nav_badge_for_anonymous_readers(client, log, paper):
+    ReadingLog.objects.filter(pk=log.pk).update(visibility="public")
+    html = client.get(url(paper)).content.decode()
+    assert 'id="lognav-question-badge"' in html
+
+
+def test_the_nav_badge_fragment_counts_open_questions(client, dave, log, paper, htmx):
+    make_question(paper, by=dave, body="Open one")
+    resolved = make_question(paper, by=dave, body="Done one")
+    resolved.status = "resolved"
+    resolved.save()
+    client.force_login(dave)
+    badge_url = reverse("log_question_badge", args=[log.slug])
+    response = client.get(badge_url, **htmx)
+    assert_partial(response, "lognav-question-badge")
+    assert ">1<" in response.content.decode()
+
+
+def test_the_nav_badge_without_htmx_goes_to_the_questions_page(client, dave, log):
+    client.force_login(dave)
+    response = client.get(reverse("log_question_badge", args=[log.slug]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("log_questions", args=[log.slug])
+
+
+def test_the_nav_badge_is_hidden_from_outsiders(client, mallory, log):
+    client.force_login(mallory)
+    assert client.get(reverse("log_question_badge", args=[log.slug])).status_code == 404

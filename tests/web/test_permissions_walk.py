@@ -133,6 +133,7 @@ PERMISSION_CASES = {
     # -- Questions (papers/views/questions.py)
     "question_ask": case(MEMBER, PAPER, POST),
     "log_questions": case(VIEWER, LOG, public=True),
+    "log_question_badge": case(VIEWER, LOG, public=True),
     "question_detail": case(VIEWER, QUESTION, public=True),
     "question_edit": case(MEMBER, QUESTION),
     "question_delete": case(MEMBER, QUESTION, POST),
