@@ -14,6 +14,27 @@ from papers.models import Role, get_log_for_user, membership_visited
 
 PAPERS_PER_PAGE = 50
 TEMPLATE = "papers/log_detail.html"
+FILTER_FIELDS = ("status", "curiosity", "tag", "open")
+
+# Sortable column -> the sort it asks for, and the one it asks for when already sorted by it
+# (the "#" column flips between oldest and newest first).
+SORT_COLUMNS = {
+    "number": ("number", "-number"),
+    "title": ("title", "title"),
+    "open": ("open", "open"),
+    "activity": ("activity", "activity"),
+}
+
+
+def _sort_links(request, current):
+    """Return the query string of each sortable column header, keeping the filters."""
+    links = {}
+    for column, (first, again) in SORT_COLUMNS.items():
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["sort"] = again if current == first else first
+        links[column] = query.urlencode()
+    return links
 
 
 def _page_context(request, log, role, *, add_form=None):
@@ -28,6 +49,7 @@ def _page_context(request, log, role, *, add_form=None):
     query = request.GET.copy()
     query.pop("page", None)
     can_add = role is not None and role.allows(Role.MEMBER)
+    sort = (filters.cleaned_data.get("sort") if filters.is_valid() else None) or "number"
     return {
         "log": log,
         "role": role,
@@ -37,8 +59,13 @@ def _page_context(request, log, role, *, add_form=None):
         "query": query.urlencode(),
         "log_tags": list(log.tags.values_list("name", flat=True)),
         "can_add": can_add,
+        "can_import": role is not None and role.allows(Role.CURATOR),
         "add_form": add_form or (PaperAddForm() if can_add else None),
-        "is_filtered": any(request.GET.get(k) for k in ("q", "status", "curiosity", "tag", "open")),
+        "is_filtered": any(request.GET.get(k) for k in ("q", *FILTER_FIELDS)),
+        # Phones fold the filters away; keep them open when one is in use.
+        "filters_open": any(request.GET.get(k) for k in (*FILTER_FIELDS, "sort")),
+        "sort": sort,
+        "sort_links": _sort_links(request, sort),
     }
 
 
