@@ -84,6 +84,48 @@ def test_it_sorts_by_title(client, carol, log):
     assert html.index("Aardvark") < html.index("Zebra")
 
 
+def test_column_headers_sort_and_keep_the_filters(client, carol, log, paper):
+    client.force_login(carol)
+    html = client.get(url(), {"status": "to_read", "page": "1"}).content.decode()
+    assert 'href="?status=to_read&amp;sort=title"' in html
+    assert 'href="?status=to_read&amp;sort=-number"' in html  # sorted by number: flip it
+    assert 'aria-sort="ascending"' in html
+
+
+def test_the_current_sort_column_is_marked(client, carol, log, paper):
+    client.force_login(carol)
+    html = client.get(url(), {"sort": "open"}).content.decode()
+    assert html.count("aria-sort=") == 1
+    assert 'aria-sort="descending"><a class="sort-link" href="?sort=open">' in html
+
+
+def test_a_paper_without_open_questions_shows_a_quiet_dash(client, carol, log, paper):
+    client.force_login(carol)
+    html = client.get(url()).content.decode()
+    assert "badge-zero" not in html
+    assert 'aria-label="No open questions"' in html
+    assert ">just now</time>" in html
+
+
+def test_an_empty_log_offers_curators_the_import(client, bob, carol, dave, log):
+    import_url = reverse("log_import", args=[log.slug])
+    client.force_login(bob)
+    html = client.get(url()).content.decode()
+    assert "No papers yet." in html and import_url in html
+    client.force_login(carol)
+    html = client.get(url()).content.decode()
+    assert "Add the first one above." in html and import_url not in html
+    client.force_login(dave)
+    assert "as soon as a member adds one" in client.get(url()).content.decode()
+
+
+def test_no_match_says_so_and_offers_to_clear(client, carol, log, paper):
+    client.force_login(carol)
+    html = client.get(url(), {"q": "nothing like this"}).content.decode()
+    assert "No papers match these filters." in html
+    assert "No papers yet." not in html
+
+
 def test_search_as_you_type_returns_the_list_partial(client, carol, log, paper, htmx):
     client.force_login(carol)
     response = client.get(url(), {"q": "attention"}, **htmx)
