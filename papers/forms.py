@@ -86,7 +86,6 @@ class ChangeLogEntryForm(forms.ModelForm):
 # == Log page, paper page, notes, comments (papers/views/logs.py, paper.py, comments.py) ==
 
 
-
 class PaperAddForm(forms.ModelForm):
     """Add a paper from the log page: a title and, optionally, its link."""
 
