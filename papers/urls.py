@@ -33,6 +33,7 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitations/<str:token>/", accounts.invitation_accept, name="invitation_accept"),
+    path("invitations/<str:token>/signup/", accounts.invitation_signup, name="invitation_signup"),
     # Log page, paper page, notes, comments, live updates
     # (papers/views/logs.py, paper.py, comments.py, updates.py)
     path("logs/<slug:slug>/", logs.log_detail, name="log_detail"),

@@ -4,9 +4,12 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +23,7 @@ from papers.models import (
     Question,
     ReadingLog,
     Role,
+    User,
     get_log_for_user,
 )
 
@@ -356,3 +360,39 @@ def invitation_accept(request, token):
         return redirect(log.get_absolute_url())
     context = {"invitation": invitation, "current": current}
     return render(request, "papers/invitation_accept.html", context)
+
+
+class SignupForm(UserCreationForm):
+    """A new account: username, email (for password resets) and password."""
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ["username", "email"]
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_signup(request, token):
+    """Create an account with an invitation and join its log in one step.
+
+    People without an account cannot log in to accept an invitation, so the
+    link itself lets them make one. Signed-in visitors go to the usual page.
+    """
+    invitation = get_object_or_404(Invitation.objects.select_related("log"), token=token)
+    if not invitation.is_usable:
+        return render(
+            request, "papers/invitation_accept.html", {"invitation": invitation}, status=410
+        )
+    if request.user.is_authenticated:
+        return redirect("invitation_accept", token)
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = form.save()
+            membership = invitation.accept(user)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        role = Role(membership.role).label.lower()
+        messages.success(request, f"Welcome to “{invitation.log.title}”: you are a {role} here.")
+        return redirect(invitation.log.get_absolute_url())
+    status = 422 if request.method == "POST" else 200
+    context = {"invitation": invitation, "form": form}
+    return render(request, "papers/invitation_signup.html", context, status=status)

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from papers.models import Invitation, Membership, ReadingLog, Role
+from papers.models import Invitation, Membership, ReadingLog, Role, User
 from tests.conftest import make_log, make_user
 from tests.web.conftest import assert_partial
 
@@ -311,3 +311,65 @@ def test_an_unusable_invitation_is_410_without_the_log_title(client, log, mallor
 def test_an_unknown_invitation_is_404(client, mallory):
     client.force_login(mallory)
     assert client.get(reverse("invitation_accept", args=["nope"])).status_code == 404
+
+
+# -- Signing up with an invitation ----------------------------------------------
+
+
+def signup_url(invitation):
+    return reverse("invitation_signup", args=[invitation.token])
+
+
+def test_the_login_page_offers_signup_to_people_with_an_invitation(client, log):
+    invitation = Invitation.objects.create(log=log)
+    page = client.get(accept_url(invitation), follow=True)
+    assert signup_url(invitation) in page.content.decode()
+    assert signup_url(invitation) not in client.get(reverse("login")).content.decode()
+
+
+def test_a_newcomer_creates_an_account_and_joins_in_one_step(client, log):
+    invitation = Invitation.objects.create(log=log, role=Role.MEMBER)
+    page = client.get(signup_url(invitation))
+    assert page.status_code == 200 and log.title in page.content.decode()
+    response = client.post(
+        signup_url(invitation),
+        {"username": "erin", "email": "erin@example.org",
+         "password1": "a long pass phrase 42", "password2": "a long pass phrase 42"},
+    )  # fmt: skip
+    assert response["Location"] == log.get_absolute_url()
+    erin = User.objects.get(username="erin")
+    assert log.role_of(erin) == Role.MEMBER
+    assert client.get(log.get_absolute_url()).status_code == 200  # signed in
+
+
+def test_a_bad_signup_is_422_with_errors_and_creates_nobody(client, log, carol):
+    invitation = Invitation.objects.create(log=log)
+    users = User.objects.count()
+    response = client.post(
+        signup_url(invitation),
+        {"username": "carol", "password1": "short", "password2": "different"},
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "A user with that username already exists." in html
+    assert 'value="carol"' in html
+    assert User.objects.count() == users
+
+
+def test_signup_with_an_unusable_invitation_is_410(client, log):
+    invitation = Invitation.objects.create(log=log)
+    invitation.revoke()
+    response = client.post(
+        signup_url(invitation),
+        {"username": "erin", "password1": "a long pass phrase 42",
+         "password2": "a long pass phrase 42"},
+    )  # fmt: skip
+    assert response.status_code == 410
+    assert log.title not in response.content.decode()
+    assert not User.objects.filter(username="erin").exists()
+
+
+def test_a_signed_in_visitor_is_sent_to_the_usual_invitation_page(client, log, mallory):
+    invitation = Invitation.objects.create(log=log)
+    client.force_login(mallory)
+    assert client.get(signup_url(invitation))["Location"] == accept_url(invitation)

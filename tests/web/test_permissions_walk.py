@@ -103,6 +103,7 @@ PERMISSION_CASES = {
     "home": case(ANYONE),
     "log_create": case(SIGNED_IN),
     "invitation_accept": case(SIGNED_IN, TOKEN),
+    "invitation_signup": case(ANYONE, TOKEN),
     "log_settings": case(OWNER, LOG),
     "log_delete": case(OWNER, LOG, POST),
     "log_members": case(VIEWER, LOG),
