@@ -382,3 +382,11 @@ def test_a_log_titled_new_does_not_hide_behind_the_create_page(client, mallory):
     log = ReadingLog.objects.get(title="New")
     assert log.slug != "new"
     assert client.get(reverse("log_detail", args=[log.slug])).status_code == 200
+
+
+def test_a_member_who_never_visited_sees_what_happened_since_joining(client, carol):
+    make_log(carol, slug="fresh")
+    client.force_login(carol)
+    html = client.get(reverse("home")).content.decode()
+    assert "Nothing new since you joined." in html
+    assert "Nothing new since your last visit" not in html
