@@ -26,6 +26,7 @@ from papers.models import (
     User,
     get_log_for_user,
 )
+from papers.views import wants_partial
 
 OPEN_QUESTIONS_PER_PAGE = 10
 PUBLIC_LOGS_ON_HOME = 20
@@ -84,10 +85,6 @@ class InvitationForm(forms.Form):
     days = forms.IntegerField(label="Expires after (days)", min_value=1, max_value=90, initial=14)
 
 
-def _htmx_partial(request):
-    return request.htmx and not request.htmx.history_restore_request
-
-
 # -- Home ---------------------------------------------------------------------
 
 
@@ -118,7 +115,7 @@ def home(request):
     )
     page = Paginator(open_questions, OPEN_QUESTIONS_PER_PAGE).get_page(request.GET.get("page"))
     template = "papers/home.html"
-    if _htmx_partial(request):
+    if wants_partial(request):
         template += "#my-questions"
     return render(
         request,
@@ -159,12 +156,12 @@ def log_settings(request, slug):
     if request.method == "POST":
         if form.is_valid():
             form.save()
-            if _htmx_partial(request):
+            if wants_partial(request):
                 context["saved"] = True
                 return render(request, template + "#settings-form", context)
             messages.success(request, "Settings saved.")
             return redirect("log_settings", log.slug)
-        if _htmx_partial(request):
+        if wants_partial(request):
             template += "#settings-form"
         return render(request, template, context, status=422)
     return render(request, template, context)
@@ -180,7 +177,7 @@ def log_delete(request, slug):
         context = {"log": log, "role": role, "form": LogForm(instance=log)}
         context["delete_form"] = delete_form
         template = "papers/log_settings.html"
-        if _htmx_partial(request):
+        if wants_partial(request):
             template += "#delete-form"
         return render(request, template, context, status=422)
     title = log.title
@@ -234,7 +231,7 @@ def log_members(request, slug):
     """List the log's members; owners also manage roles and invitations here."""
     log, role = _member_of(request, slug, Role.VIEWER)
     template = "papers/log_members.html"
-    if _htmx_partial(request):
+    if wants_partial(request):
         template += "#members"
     return render(request, template, _members_context(request, log, role))
 
@@ -249,7 +246,7 @@ def member_role(request, slug, pk):
     template = "papers/log_members.html"
     if not form.is_valid():
         context = _members_context(request, log, role, role_forms={membership.pk: form})
-        if _htmx_partial(request):
+        if wants_partial(request):
             template += "#members"
         return render(request, template, context, status=422)
     membership.role = form.cleaned_data["role"]
@@ -259,7 +256,7 @@ def member_role(request, slug, pk):
         # They can no longer manage members: show them the page as they now see it.
         messages.success(request, text)
         return redirect("log_members", log.slug)
-    if _htmx_partial(request):
+    if wants_partial(request):
         response = render(request, template + "#members", _members_context(request, log, role))
         return trigger_client_event(response, "announce", text)
     messages.success(request, text)
@@ -278,7 +275,7 @@ def member_remove(request, slug, pk):
         form.is_valid()
         form.add_error("role", "The last owner cannot be removed: make someone else owner first.")
         context = _members_context(request, log, role, role_forms={membership.pk: form})
-        if _htmx_partial(request):
+        if wants_partial(request):
             template += "#members"
         return render(request, template, context, status=422)
     membership.delete()
@@ -286,7 +283,7 @@ def member_remove(request, slug, pk):
     if membership.user_id == request.user.pk:
         messages.success(request, text)
         return redirect("home")
-    if _htmx_partial(request):
+    if wants_partial(request):
         response = render(request, template + "#members", _members_context(request, log, role))
         return trigger_client_event(response, "announce", text)
     messages.success(request, text)
@@ -302,7 +299,7 @@ def invitation_create(request, slug):
     template = "papers/log_members.html"
     if not form.is_valid():
         context = _members_context(request, log, role, invitation_form=form)
-        if _htmx_partial(request):
+        if wants_partial(request):
             template += "#invitations"
         return render(request, template, context, status=422)
     invitation = Invitation.objects.create(
@@ -311,7 +308,7 @@ def invitation_create(request, slug):
         expires_at=timezone.now() + timedelta(days=form.cleaned_data["days"]),
         created_by=request.user,
     )
-    if _htmx_partial(request):
+    if wants_partial(request):
         context = _members_context(request, log, role, new=invitation)
         return render(request, template + "#invitations", context)
     messages.success(request, "Invitation made: copy its link below and send it.")
@@ -325,7 +322,7 @@ def invitation_revoke(request, slug, pk):
     log, role = _member_of(request, slug, Role.OWNER)
     invitation = get_object_or_404(log.invitations, pk=pk)
     invitation.revoke()
-    if _htmx_partial(request):
+    if wants_partial(request):
         response = render(
             request, "papers/log_members.html#invitations", _members_context(request, log, role)
         )

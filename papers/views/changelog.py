@@ -18,14 +18,11 @@ from django_htmx.http import trigger_client_event
 from papers import actions
 from papers.forms import ChangeLogEntryForm
 from papers.models import ChangeLogEntry, Role, get_log_for_user
+from papers.views import wants_partial
 
 TEMPLATE = "papers/log_changelog.html"
 FORM_PAGE = "papers/changelog_entry_form.html"
 ENTRIES_PER_PAGE = 100
-
-
-def _is_htmx(request):
-    return request.htmx and not request.htmx.history_restore_request
 
 
 def _is_curator(role):
@@ -68,7 +65,7 @@ def _get_entry(log, role, pk):
 
 def _entry_response(request, log, role, entry, message):
     """Answer a change to one entry: its partial for HTMX, else back to it on the page."""
-    if not _is_htmx(request):
+    if not wants_partial(request):
         return redirect(entry.get_absolute_url())
     context = {"log": log, "role": role, "is_curator": True, "entry": entry, "focus": True}
     response = render(request, f"{TEMPLATE}#entry", context)
@@ -80,7 +77,7 @@ def log_changelog(request, slug):
     """Show the change log grouped per day, newest day first."""
     log, role = get_log_for_user(request.user, slug)
     context = _page_context(request, log, role)
-    if _is_htmx(request):
+    if wants_partial(request):
         return render(request, f"{TEMPLATE}#changelog-entries", context)
     if context["is_curator"]:
         context["entry_form"] = _new_entry_form()
@@ -95,13 +92,13 @@ def entry_add(request, slug):
     form = _new_entry_form(request.POST)
     written_only = request.POST.get("show") == "written"
     if not form.is_valid():
-        if _is_htmx(request):
+        if wants_partial(request):
             context = {"log": log, "role": role, "entry_form": form}
             return render(request, f"{TEMPLATE}#entry-add-form", context, status=422)
         context = _page_context(request, log, role, page=1, written_only=written_only)
         return render(request, TEMPLATE, {**context, "entry_form": form}, status=422)
     entry = actions.changelog_write(log, by=request.user, **form.cleaned_data)
-    if not _is_htmx(request):
+    if not wants_partial(request):
         return redirect(reverse("log_changelog", args=[log.slug]) + f"#entry-{entry.pk}")
     context = _page_context(request, log, role, page=1, written_only=written_only)
     context.update(entry_form=_new_entry_form(), oob=True, focus_pk=entry.pk)
@@ -115,7 +112,7 @@ def entry_detail(request, slug, pk):
     """Show one entry: its partial for HTMX (cancel an edit), else its place on the page."""
     log, role = get_log_for_user(request.user, slug)
     entry = _get_entry(log, role, pk)
-    if not _is_htmx(request):
+    if not wants_partial(request):
         return redirect(entry.get_absolute_url())
     context = {"log": log, "role": role, "is_curator": _is_curator(role), "entry": entry}
     return render(request, f"{TEMPLATE}#entry", context)
@@ -133,7 +130,7 @@ def entry_edit(request, slug, pk):
         return _entry_response(request, log, role, entry, "Entry saved")
     status = 422 if request.method == "POST" else 200
     context = {"log": log, "role": role, "is_curator": True, "entry": entry, "form": form}
-    if _is_htmx(request):
+    if wants_partial(request):
         return render(request, f"{TEMPLATE}#entry-form", {**context, "focus": True}, status=status)
     return render(request, FORM_PAGE, context, status=status)
 

@@ -11,6 +11,7 @@ from papers import actions
 from papers.forms import PaperAddForm, PaperFilterForm
 from papers.markdown import render_markdown
 from papers.models import Role, get_log_for_user, membership_visited
+from papers.views import wants_partial
 
 PAPERS_PER_PAGE = 50
 TEMPLATE = "papers/log_detail.html"
@@ -76,7 +77,7 @@ def log_detail(request, slug):
     if role is not None:
         membership_visited(log, request.user)  # for home's "since your last visit"
     template = TEMPLATE
-    if request.htmx and not request.htmx.history_restore_request:
+    if wants_partial(request):
         template += "#paper-list"
     return render(request, template, _page_context(request, log, role))
 

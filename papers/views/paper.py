@@ -20,6 +20,7 @@ from papers.models import (
     get_log_for_user,
     membership_visited,
 )
+from papers.views import wants_partial
 
 TEMPLATE = "papers/paper_detail.html"
 # The paper's regions under its title, each edited in place (see forms.PAPER_FIELDS).
@@ -29,7 +30,7 @@ NOTE_DIRECTIONS = [("up", "↑"), ("down", "↓")]
 
 def _partial(request, name):
     """The page template, or one of its partials when htmx asks for a fragment."""
-    if request.htmx and not request.htmx.history_restore_request:
+    if wants_partial(request):
         return f"{TEMPLATE}#{name}"
     return TEMPLATE
 
@@ -129,7 +130,7 @@ def paper_detail(request, slug, number):
     log, role = get_log_for_user(request.user, slug)
     paper = get_paper(log, number)
     context = paper_page_context(request, log, role, paper)
-    if request.htmx and not request.htmx.history_restore_request:
+    if wants_partial(request):
         template = REFRESHABLE.get(request.htmx.target, REFRESHABLE["note-list"])
         return render(request, template, context)
     if role is not None:
@@ -163,7 +164,7 @@ def paper_field_edit(request, slug, number, field):
             editing = None
         else:
             status = 422
-    if request.htmx and not request.htmx.history_restore_request:
+    if wants_partial(request):
         context = {
             "log": log,
             "role": role,
@@ -234,7 +235,7 @@ def note_edit(request, slug, pk):
             editing = False
         else:
             status = 422
-    if request.htmx and not request.htmx.history_restore_request:
+    if wants_partial(request):
         note.user_can_edit = True
         context = {"log": log, "role": role, "paper": note.paper, "note": note}
         context.update(can_write=True, note_directions=NOTE_DIRECTIONS)

@@ -20,15 +20,12 @@ from django_htmx.http import trigger_client_event
 from papers import actions
 from papers.forms import QuestionFilterForm, QuestionForm, ResolveForm
 from papers.models import Comment, Paper, Question, Role, User, get_log_for_user
+from papers.views import wants_partial
 
 PANEL = "papers/_questions.html"
 PAGE = "papers/log_questions.html"
 FORM_PAGE = "papers/question_form.html"
 QUESTIONS_PER_PAGE = 50
-
-
-def _is_htmx(request):
-    return request.htmx and not request.htmx.history_restore_request
 
 
 def _is_curator(role):
@@ -75,7 +72,7 @@ def _from_list(request):
 
 def _done(request, log, role, question, message, *, removed_html=None):
     """Answer a successful action: the question's partial and badges, or a redirect."""
-    if not _is_htmx(request):
+    if not wants_partial(request):
         next_url = request.POST.get("next", "")
         if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
             return redirect(next_url)
@@ -114,7 +111,7 @@ def _with_badges(request, log, paper, html, message):
 def _invalid(request, log, role, question, *, what):
     """Re-render the question with the form that failed, status 422."""
     context = _context(request, log, role, question)
-    if _is_htmx(request):
+    if wants_partial(request):
         partial = f"{PAGE}#question-row" if _from_list(request) else f"{PANEL}#{what}"
         return render(request, partial, context, status=422)
     return render(request, FORM_PAGE, {**context, "what": what}, status=422)
@@ -130,11 +127,11 @@ def question_ask(request, slug, number):
     form = QuestionForm(request.POST)
     context = {"log": log, "role": role, "paper": paper, "question_form": form}
     if not form.is_valid():
-        if _is_htmx(request):
+        if wants_partial(request):
             return render(request, f"{PANEL}#question-form", context, status=422)
         return render(request, FORM_PAGE, {**context, "what": "question-form"}, status=422)
     question = actions.question_ask(paper, by=request.user, body=form.cleaned_data["body"])
-    if not _is_htmx(request):
+    if not wants_partial(request):
         return redirect(question.get_absolute_url())
     question = _get_question(log, role, question.pk)
     context = _context(request, log, role, question, question_form=QuestionForm())
@@ -147,7 +144,7 @@ def question_detail(request, slug, pk):
     """Show one question: its partial for HTMX (cancel an edit), else the paper page."""
     log, role = get_log_for_user(request.user, slug)
     question = _get_question(log, role, pk)
-    if not _is_htmx(request):
+    if not wants_partial(request):
         return redirect(question.get_absolute_url())
     return render(request, f"{PANEL}#question", _context(request, log, role, question))
 
@@ -167,7 +164,7 @@ def question_edit(request, slug, pk):
     question.edit_form = form
     if request.method == "GET":
         context = _context(request, log, role, question)
-        if _is_htmx(request):
+        if wants_partial(request):
             return render(request, f"{PANEL}#question-edit-form", {**context, "focus": True})
         return render(request, FORM_PAGE, {**context, "what": "question-edit-form"})
     return _invalid(request, log, role, question, what="question-edit-form")
@@ -232,7 +229,7 @@ def question_to_note(request, slug, pk):
         raise PermissionDenied("Only its author or a curator can turn this into a note.")
     note = actions.question_to_note(question, by=request.user)
     note.paper.log = log
-    if not _is_htmx(request):
+    if not wants_partial(request):
         return redirect(note.get_absolute_url())
     context = {"log": log, "paper": note.paper, "note": note, "old_pk": pk}
     html = render_to_string(f"{PANEL}#question-moved", context, request)
@@ -266,7 +263,7 @@ def log_questions(request, slug):
         "query": _query_without_page(request),
         "next_url": request.get_full_path(),
     }
-    if _is_htmx(request):
+    if wants_partial(request):
         return render(request, f"{PAGE}#question-results", context)
     asked = Question.objects.in_log(log)
     context.update(
@@ -290,7 +287,7 @@ def log_question_badge(request, slug):
     One query after the access check. Without htmx, go to the questions page.
     """
     log, role = get_log_for_user(request.user, slug)
-    if not _is_htmx(request):
+    if not wants_partial(request):
         return redirect("log_questions", log.slug)
     count = Question.objects.in_log(log).open().count()
     context = {"log": log, "log_open_question_count": count}

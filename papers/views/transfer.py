@@ -27,6 +27,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from papers.logformat import LogFormatError, parse_log
 from papers.models import Role, get_log_for_user
 from papers.transfer import export_json, export_markdown, import_markdown, save_document
+from papers.views import wants_partial
 
 TEMPLATE = "papers/log_import.html"
 PREVIEW_PAPERS = 10
@@ -65,10 +66,6 @@ class ImportForm(forms.Form):
                 f"The file is {_size(upload.size)}; the limit is {_size(limit)}."
             )
         return upload
-
-
-def _htmx_partial(request):
-    return request.htmx and not request.htmx.history_restore_request
 
 
 def _target(log):
@@ -131,7 +128,7 @@ def _step(request, log, role, *, form=None, preview=None, error=None, status=200
         "error": error,
         "max_size": _size(settings.READINGLOG_MAX_IMPORT_BYTES),
     }
-    template = TEMPLATE + ("#import-step" if _htmx_partial(request) else "")
+    template = TEMPLATE + ("#import-step" if wants_partial(request) else "")
     return render(request, template, context, status=status)
 
 
