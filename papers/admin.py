@@ -10,6 +10,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 
@@ -29,6 +30,40 @@ from papers.models import (
 from papers.transfer import export_markdown
 
 
+def _stamp(obj, user, *, adding):
+    """Record user as the author of a new row and the last editor of any row.
+
+    A question whose status an admin sets by hand gets (or loses) its
+    resolver and time, as Question.resolve() and reopen() would set them.
+    """
+    for field in ("created_by", "added_by", "author"):
+        if adding and hasattr(obj, f"{field}_id") and getattr(obj, f"{field}_id") is None:
+            setattr(obj, field, user)
+    if hasattr(obj, "updated_by_id"):
+        obj.updated_by = user
+    if isinstance(obj, Question):
+        if obj.is_open:
+            obj.resolved_by, obj.resolved_at, obj.answer = None, None, None
+        elif obj.resolved_at is None:
+            obj.resolved_by, obj.resolved_at = user, timezone.now()
+
+
+class StampedAdmin(admin.ModelAdmin):
+    """Admin pages that record who added and who last changed each row, inlines too."""
+
+    def save_model(self, request, obj, form, change):
+        _stamp(obj, request.user, adding=not change)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for obj in formset.save(commit=False):
+            _stamp(obj, request.user, adding=obj.pk is None)
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+
 @admin.register(User)
 class ReadinglogUserAdmin(UserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "is_staff", "last_login"]
@@ -43,13 +78,13 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(ReadingLog)
-class ReadingLogAdmin(admin.ModelAdmin):
+class ReadingLogAdmin(StampedAdmin):
     list_display = ["title", "slug", "visibility", "paper_count", "member_count", "updated_at"]
     list_filter = ["visibility"]
     search_fields = ["title", "slug", "description"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [MembershipInline]
-    readonly_fields = ["created_at", "updated_at", "created_by"]
+    readonly_fields = ["created_at", "updated_at", "created_by", "updated_by"]
     actions = ["renumber_papers", "export_as_markdown"]
 
     def get_queryset(self, request):
@@ -69,11 +104,6 @@ class ReadingLogAdmin(admin.ModelAdmin):
     @admin.display(ordering="member_count", description="members")
     def member_count(self, obj):
         return obj.member_count
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
 
     @admin.action(description="Export selected log as markdown")
     def export_as_markdown(self, request, queryset):
@@ -139,11 +169,11 @@ class MergeForm(forms.Form):
 
 
 class RenumberForm(forms.Form):
-    number = forms.IntegerField(min_value=1, label="New number")
+    number = forms.IntegerField(min_value=1, max_value=2_147_483_647, label="New number")
 
 
 @admin.register(Paper)
-class PaperAdmin(admin.ModelAdmin):
+class PaperAdmin(StampedAdmin):
     list_display = [
         "number",
         "title",
@@ -172,11 +202,20 @@ class PaperAdmin(admin.ModelAdmin):
     def open_questions(self, obj):
         return obj.open_question_count
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.added_by = request.user
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None:  # a paper's tags are its log's
+            form.base_fields["tags"].queryset = Tag.objects.filter(log=obj.log)
+        return form
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        foreign = form.instance.tags.exclude(log=form.instance.log)
+        if foreign.exists():
+            form.instance.tags.remove(*foreign)
+            self.message_user(
+                request, "Tags of other logs were left off this paper.", messages.WARNING
+            )
 
     @admin.action(description="Merge selected duplicate papers into the lowest number")
     def merge_papers(self, request, queryset):
@@ -235,7 +274,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Note)
-class NoteAdmin(admin.ModelAdmin):
+class NoteAdmin(StampedAdmin):
     list_display = ["__str__", "paper", "anchor_label", "author", "updated_at"]
     list_filter = ["anchor_kind", "paper__log"]
     search_fields = ["body", "paper__title", "author__username"]
@@ -260,7 +299,7 @@ class RepliesFilter(admin.SimpleListFilter):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(StampedAdmin):
     list_display = ["__str__", "paper", "status", "author", "resolved_by", "resolved_at"]
     list_filter = ["status", RepliesFilter, "paper__log"]
     search_fields = ["body", "resolution", "paper__title", "author__username"]
@@ -287,7 +326,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(StampedAdmin):
     list_display = ["__str__", "on", "log", "author", "hidden", "created_at"]
     list_filter = ["hidden", "log"]
     search_fields = ["body", "author__username"]
@@ -315,7 +354,7 @@ class CommentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChangeLogEntry)
-class ChangeLogEntryAdmin(admin.ModelAdmin):
+class ChangeLogEntryAdmin(StampedAdmin):
     list_display = ["date", "text", "log", "kind", "author", "hidden"]
     list_filter = ["kind", "hidden", "log"]
     search_fields = ["text"]
@@ -327,8 +366,10 @@ class ChangeLogEntryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Hide selected entries")
     def hide(self, request, queryset):
-        queryset.update(hidden=True)
+        count = queryset.update(hidden=True, updated_by=request.user, updated_at=timezone.now())
+        self.message_user(request, f"Hid {count} entries.")
 
     @admin.action(description="Unhide selected entries")
     def unhide(self, request, queryset):
-        queryset.update(hidden=False)
+        count = queryset.update(hidden=False, updated_by=request.user, updated_at=timezone.now())
+        self.message_user(request, f"Showed {count} entries again.")

@@ -5,12 +5,73 @@ so whatever it produces goes through an allowlist (nh3, the Ammonia sanitizer)
 before it is stored. Models call `render_markdown` in `save()`, never a view.
 """
 
+import re
 import threading
 
 import markdown as _markdown
 import nh3
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+
+_LIST_ITEM = re.compile(r"^( *)(?:[-*+]|\d{1,9}[.)])(?: |$)")
+_FENCE = re.compile(r"^ *(```|~~~)")
+
+
+def normalize_list_indents(lines):
+    """Indent nested list items two spaces a level, however deep the author indented them.
+
+    People nest bullets with two, three or four spaces or a tab; the list
+    extension wants one fixed step. Lines under an item (continuations, code)
+    move with it; fenced code outside lists is left alone.
+    """
+    out, stack, shift, fence = [], [], 0, None
+    for line in lines:
+        width = len(line) - len(line.lstrip(" "))
+        if not line.strip():
+            out.append(line)
+        elif fence:
+            out.append(_shifted(line, width, shift))
+            if line.strip().startswith(fence):
+                fence = None
+        elif (item := _LIST_ITEM.match(line)) and (stack or width < 4):
+            while stack and width < stack[-1] - 1:
+                stack.pop()
+            if not stack:
+                stack = [width]
+            elif width >= stack[-1] + 2:
+                stack.append(width)
+            else:
+                stack[-1] = width
+            level_indent = 2 * (len(stack) - 1)
+            shift = level_indent - width
+            out.append(" " * level_indent + line[len(item[1]) :])
+        elif width == 0:
+            stack, shift = [], 0
+            out.append(line)
+        else:
+            out.append(_shifted(line, width, shift if stack else 0))
+        if not fence and (match := _FENCE.match(line)) and line.count(match[1]) == 1:
+            fence = match[1]
+    return out
+
+
+def _shifted(line, width, shift):
+    return " " * max(0, width + shift) + line[width:]
+
+
+class _ListIndents(Preprocessor):
+    def run(self, lines):
+        return normalize_list_indents(lines)
+
+
+class ListIndentExtension(Extension):
+    def extendMarkdown(self, md):
+        # After normalize_whitespace (30) has expanded tabs, before fenced code (25).
+        md.preprocessors.register(_ListIndents(md), "list_indents", 27)
+
 
 EXTENSIONS = [
+    ListIndentExtension(),
     "fenced_code",
     "tables",
     "sane_lists",

@@ -11,16 +11,31 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.text import slugify
 
 from papers.markdown import render_markdown
+
+# Paths under /logs/ that are pages, not logs (papers/urls.py: /logs/new/).
+RESERVED_SLUGS = {"new"}
+validate_arxiv_id = RegexValidator(
+    r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$",
+    "Enter an arXiv id like 2407.12687 or 2407.12687v2.",
+)
+validate_doi = RegexValidator(r"^10\.\d{4,9}/\S+$", "Enter a DOI like 10.1145/3290605.3300233.")
+
+
+def validate_not_reserved(slug):
+    if slug in RESERVED_SLUGS:
+        raise ValidationError(f"“{slug}” is the address of a page; pick another slug.")
 
 
 class HttpsURLField(models.URLField):
@@ -63,12 +78,9 @@ class Role(models.TextChoices):
 
 
 class ReadingLogQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """Logs the user may read: their own, and every public one."""
-        if not user.is_authenticated:
-            return self.filter(visibility=ReadingLog.Visibility.PUBLIC)
-        member = Membership.objects.filter(log=OuterRef("pk"), user=user)
-        return self.filter(Q(visibility=ReadingLog.Visibility.PUBLIC) | Exists(member))
+    def public(self):
+        """Logs anyone may read, signed in or not."""
+        return self.filter(visibility=ReadingLog.Visibility.PUBLIC)
 
     def member_of(self, user):
         """Logs the user is a member of."""
@@ -84,7 +96,7 @@ class ReadingLog(TimeStamped):
         PRIVATE = "private", "Private: members only"
         PUBLIC = "public", "Public: anyone can read"
 
-    slug = models.SlugField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True, validators=[validate_not_reserved])
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     description_html = models.TextField(blank=True, editable=False)
@@ -92,6 +104,9 @@ class ReadingLog(TimeStamped):
         max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
     )
     created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
@@ -132,10 +147,6 @@ class ReadingLog(TimeStamped):
         """Return the number a new paper gets: one past the highest."""
         highest = self.papers.aggregate(highest=models.Max("number"))["highest"]
         return (highest or 0) + 1
-
-
-# Paths under /logs/ that are pages, not logs (papers/urls.py: /logs/new/).
-RESERVED_SLUGS = {"new"}
 
 
 def unique_slug(model, text, *, field="slug", max_length=80):
@@ -304,7 +315,7 @@ class Invitation(TimeStamped):
         self.save(update_fields=["revoked_at", "updated_at"])
 
 
-class Tag(models.Model):
+class Tag(TimeStamped):
     """A label for papers, per log."""
 
     log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="tags")
@@ -320,7 +331,7 @@ class Tag(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("log_detail", args=[self.log.slug]) + f"?tag={self.name}"
+        return reverse("log_detail", args=[self.log.slug]) + "?" + urlencode({"tag": self.name})
 
 
 class PaperQuerySet(models.QuerySet):
@@ -361,13 +372,25 @@ class Paper(TimeStamped):
         READ = "read", "Read"
 
     log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="papers")
-    number = models.PositiveIntegerField()
+    number = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     title = models.CharField(max_length=500)
     url = HttpsURLField(max_length=500, blank=True)
-    arxiv_id = models.CharField("arXiv id", max_length=40, blank=True)
-    doi = models.CharField("DOI", max_length=200, blank=True)
+    arxiv_id = models.CharField(
+        "arXiv id",
+        max_length=40,
+        blank=True,
+        validators=[validate_arxiv_id],
+    )
+    doi = models.CharField(
+        "DOI",
+        max_length=200,
+        blank=True,
+        validators=[validate_doi],
+    )
     authors = models.CharField(max_length=1000, blank=True)
-    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1000), MaxValueValidator(2999)]
+    )
     curiosity = models.CharField(max_length=12, choices=Curiosity.choices, blank=True)
     curiosity_note = models.TextField(blank=True)
     tldr = models.TextField("TL;DR", blank=True)
@@ -390,7 +413,11 @@ class Paper(TimeStamped):
         ordering = ["log", "number"]
         constraints = [
             models.UniqueConstraint(fields=["log", "number"], name="paper_number_unique_per_log"),
-            models.CheckConstraint(condition=Q(number__gte=1), name="paper_number_positive"),
+            models.CheckConstraint(
+                condition=Q(number__gte=1),
+                name="paper_number_positive",
+                violation_error_message="A paper's number is 1 or more.",
+            ),
             models.CheckConstraint(
                 condition=Q(curiosity__in=["", "low", "neutral", "interesting", "high"]),
                 name="paper_curiosity_valid",
@@ -566,6 +593,10 @@ class Question(Authored):
     def get_absolute_url(self):
         return self.paper.get_absolute_url() + f"#question-{self.pk}"
 
+    def clean(self):
+        if self.answer is not None and self.answer.question_id != self.pk:
+            raise ValidationError({"answer": "The answer must be a reply to this question."})
+
     @property
     def is_open(self):
         return self.status == self.Status.OPEN
@@ -646,6 +677,7 @@ class Comment(Authored):
                     | Q(paper__isnull=True, note__isnull=True, question__isnull=False)
                 ),
                 name="comment_exactly_one_target",
+                violation_error_message="A comment is on exactly one paper, note or question.",
             ),
         ]
         indexes = [
@@ -657,6 +689,17 @@ class Comment(Authored):
 
     def get_absolute_url(self):
         return self.target.get_absolute_url().split("#")[0] + f"#comment-{self.pk}"
+
+    def clean(self):
+        """Keep a comment inside its log: its target and parent are the log's."""
+        target = self.paper or self.note or self.question
+        if target is None or self.log_id is None:
+            return
+        paper = target if isinstance(target, Paper) else target.paper
+        if paper.log_id != self.log_id:
+            raise ValidationError("The comment's paper, note or question is in another log.")
+        if self.parent is not None and self.parent.target != target:
+            raise ValidationError({"parent": "A reply is on the same thing as its parent."})
 
     @property
     def target(self):
@@ -696,6 +739,9 @@ class ChangeLogEntry(TimeStamped):
         Paper, models.SET_NULL, null=True, blank=True, related_name="changelog_entries"
     )
     author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     hidden = models.BooleanField(default=False)

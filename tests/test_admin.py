@@ -195,3 +195,108 @@ def test_export_log_as_markdown_downloads_one_log_and_refuses_several(admin_clie
     response = _action(admin_client, ReadingLog, "export_as_markdown", [log, other])
     assert response.status_code == 302
     assert "Pick one log to export." in admin_client.get(response["Location"]).content.decode()
+
+
+def _change(admin_client, obj, data):
+    return admin_client.post(_url(type(obj), "change", obj.pk), data)
+
+
+def test_editing_in_the_admin_records_who_changed_it(admin_client, paper, carol, admin_user):
+    note = make_note(paper, by=carol)
+    data = {"paper": paper.pk, "position": 0, "anchor_kind": "", "anchor_label": "",
+            "body": "Edited by the admin", "author": carol.pk}  # fmt: skip
+    response = _change(admin_client, note, data)
+    assert response.status_code == 302
+    note.refresh_from_db()
+    assert (note.body, note.author, note.updated_by) == ("Edited by the admin", carol, admin_user)
+    assert note.body_html == "<p>Edited by the admin</p>"
+
+
+def test_resolving_a_question_by_hand_records_who_and_when(admin_client, paper, carol, admin_user):
+    question = make_question(paper, by=carol)
+    data = {"paper": paper.pk, "position": 0, "section": "", "body": question.body,
+            "author": carol.pk, "resolution": "Answered at the meeting."}  # fmt: skip
+    _change(admin_client, question, {**data, "status": "resolved"})
+    question.refresh_from_db()
+    assert question.resolved_by == admin_user and question.resolved_at is not None
+    _change(admin_client, question, {**data, "status": "open"})
+    question.refresh_from_db()
+    assert question.resolved_by is None and question.resolved_at is None
+
+
+def test_an_answer_from_another_question_is_a_form_error(admin_client, paper, carol, bob):
+    question = make_question(paper, by=carol)
+    other = make_question(paper, by=carol, body="Another one?")
+    reply = make_comment(other, by=bob)
+    response = _change(
+        admin_client,
+        question,
+        {"paper": paper.pk, "position": 0, "body": question.body, "author": carol.pk,
+         "status": "resolved", "answer": reply.pk},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert b"The answer must be a reply to this question." in response.content
+    question.refresh_from_db()
+    assert question.answer is None and question.status == "open"
+
+
+def test_a_comment_cannot_point_into_another_log(admin_client, log, paper, carol, alice):
+    from tests.conftest import make_log
+
+    other_log = make_log(alice, slug="other")
+    response = admin_client.post(
+        _url(Comment, "add"), {"log": other_log.pk, "paper": paper.pk, "body": "x"}
+    )
+    assert response.status_code == 200
+    assert b"in another log" in response.content
+    assert Comment.objects.count() == 0
+
+
+def test_paper_fields_are_validated_in_the_admin(admin_client, log, carol):
+    paper = make_paper(log, by=carol)
+    data = {"log": log.pk, "number": 0, "title": paper.title, "status": "to_read",
+            "arxiv_id": "not an id", "doi": "doi.org/x", "year": "99999",
+            "notes-TOTAL_FORMS": 0, "notes-INITIAL_FORMS": 0,
+            "questions-TOTAL_FORMS": 0, "questions-INITIAL_FORMS": 0}  # fmt: skip
+    response = _change(admin_client, paper, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    for message in ("Enter an arXiv id like 2407.12687", "Enter a DOI like 10.1145",
+                    "less than or equal to 2999", "greater than or equal to 1"):  # fmt: skip
+        assert message in html
+    paper.refresh_from_db()
+    assert paper.number == 1 and paper.arxiv_id == ""
+
+
+def test_a_reserved_slug_is_refused(admin_client):
+    response = admin_client.post(
+        _url(ReadingLog, "add"),
+        {"title": "New", "slug": "new", "visibility": "private",
+         "memberships-TOTAL_FORMS": 0, "memberships-INITIAL_FORMS": 0},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "is the address of a page" in response.content.decode()
+    assert not ReadingLog.objects.exists()
+
+
+def test_renumbering_to_an_impossible_number_is_a_form_error(admin_client, log, carol):
+    paper = make_paper(log, by=carol)
+    response = _action(admin_client, Paper, "renumber_paper", [paper], apply="1",
+                       number="99999999999999")  # fmt: skip
+    assert response.status_code == 200
+    assert b"less than or equal to" in response.content
+    paper.refresh_from_db()
+    assert paper.number == 1
+
+
+def test_unhide_changelog_entries(admin_client, log, admin_user):
+    entry = ChangeLogEntry.objects.create(log=log, text="Oops", hidden=True)
+    response = _action(admin_client, ChangeLogEntry, "unhide", [entry])
+    entry.refresh_from_db()
+    assert not entry.hidden and entry.updated_by == admin_user
+    assert "Showed 1 entries again." in [str(m) for m in response.wsgi_request._messages]
+
+
+def test_tag_urls_are_encoded(log):
+    tag = Tag.objects.create(log=log, name="R&D #1")
+    assert tag.get_absolute_url() == "/logs/group/?tag=R%26D+%231"

@@ -86,3 +86,20 @@ def test_empty_text_renders_nothing():
 
 def test_plain_text_is_escaped_not_dropped():
     assert render_markdown("a < b & c > d") == "<p>a &lt; b &amp; c &gt; d</p>"
+
+
+@pytest.mark.parametrize("indent", ["  ", "   ", "    ", "\t"])
+def test_nested_lists_whatever_the_indent(indent):
+    html = render_markdown(f"- parent\n{indent}- child\n{indent}{indent}- grandchild\n- sibling")
+    assert re.search(r"<li>parent\s*<ul>\s*<li>child\s*<ul>\s*<li>grandchild</li>", html), html
+    assert re.search(r"</ul>\s*</li>\s*<li>sibling</li>", html), html
+
+
+def test_nested_ordered_lists_indented_by_four_spaces():
+    html = render_markdown("1. one\n    1. sub\n2. two")
+    assert re.search(r"<li>one\s*<ol>\s*<li>sub</li>\s*</ol>\s*</li>\s*<li>two</li>", html)
+
+
+def test_code_fences_and_indented_code_keep_their_indentation():
+    assert "- x\n    - y" in render_markdown("```\n- x\n    - y\n```")
+    assert render_markdown("    code block") == "<pre><code>code block\n</code></pre>"

@@ -64,3 +64,11 @@ def test_database_url_selects_postgresql():
     code = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
     result = manage("shell", "-c", code, DATABASE_URL="postgres://u@db.example:5432/rl")
     assert result.stdout.strip().splitlines()[-1] == "django.db.backends.postgresql", result.stderr
+
+
+def test_the_forwarded_proto_header_is_trusted_only_when_asked():
+    code = "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)"
+    result = manage("shell", "-c", code, **PRODUCTION)
+    assert result.stdout.strip().splitlines()[-1] == "None", result.stderr
+    result = manage("shell", "-c", code, **PRODUCTION, TRUST_X_FORWARDED_PROTO="1")
+    assert "HTTP_X_FORWARDED_PROTO" in result.stdout, result.stderr

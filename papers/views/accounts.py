@@ -96,7 +96,7 @@ def home(request):
     their change counts (one query, correlated subqueries), count of the
     user's open questions, one page of them, public logs they are not in.
     """
-    public = ReadingLog.objects.filter(visibility=ReadingLog.Visibility.PUBLIC)
+    public = ReadingLog.objects.public()
     if not request.user.is_authenticated:
         return render(request, "papers/home.html", {"public_logs": public[:PUBLIC_LOGS_ON_HOME]})
     user = request.user
@@ -155,7 +155,9 @@ def log_settings(request, slug):
     context = {"log": log, "role": role, "form": form, "delete_form": DeleteLogForm(slug=slug)}
     if request.method == "POST":
         if form.is_valid():
-            form.save()
+            log = form.save(commit=False)
+            log.updated_by = request.user
+            log.save()
             if wants_partial(request):
                 context["saved"] = True
                 return render(request, template + "#settings-form", context)

@@ -126,7 +126,9 @@ def entry_edit(request, slug, pk):
     entry = _get_entry(log, role, pk)
     form = ChangeLogEntryForm(request.POST or None, instance=entry)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        entry = form.save(commit=False)
+        entry.updated_by = request.user
+        entry.save()
         return _entry_response(request, log, role, entry, "Entry saved")
     status = 422 if request.method == "POST" else 200
     context = {"log": log, "role": role, "is_curator": True, "entry": entry, "form": form}
@@ -138,8 +140,8 @@ def entry_edit(request, slug, pk):
 def _set_hidden(request, slug, pk, hidden):
     log, role = get_log_for_user(request.user, slug, need=Role.CURATOR)
     entry = _get_entry(log, role, pk)
-    entry.hidden = hidden
-    entry.save(update_fields=["hidden", "updated_at"])
+    entry.hidden, entry.updated_by = hidden, request.user
+    entry.save(update_fields=["hidden", "updated_by", "updated_at"])
     return _entry_response(request, log, role, entry, "Entry hidden" if hidden else "Entry shown")
 
 
