@@ -232,3 +232,13 @@ def test_load_demo_is_safe_to_run_twice(db):
 def test_load_demo_password_option(db, client):
     call_command("load_demo", "--password", "s3cret-demo", stdout=StringIO())
     assert client.login(username="carol", password="s3cret-demo")
+
+
+def test_load_demo_leaves_existing_accounts_alone(carol, client):
+    from tests.conftest import PASSWORD
+
+    call_command("load_demo", stdout=StringIO())
+    carol.refresh_from_db()
+    assert client.login(username="carol", password=PASSWORD)
+    assert not carol.is_staff
+    assert client.login(username="alice", password="readinglog")

@@ -28,13 +28,6 @@ FIELD_NAMES = ["link", "authors", "status", "curiosity", "tags", "tldr"]
 NOTE_DIRECTIONS = [("up", "↑"), ("down", "↓")]
 
 
-def _partial(request, name):
-    """The page template, or one of its partials when htmx asks for a fragment."""
-    if wants_partial(request):
-        return f"{TEMPLATE}#{name}"
-    return TEMPLATE
-
-
 def get_paper(log, number):
     """Return the log's paper with its neighbours' numbers (one query), or 404."""
     siblings = Paper.objects.filter(log=log).values("number")

@@ -9,6 +9,7 @@ from papers.transfer import import_markdown
 
 SAMPLE = Path(settings.BASE_DIR) / "docs" / "examples" / "paper-reading-log-2024.md"
 SLUG = "2024-paper-reading-logs"
+DEFAULT_PASSWORD = "readinglog"
 PEOPLE = [
     ("alice", Role.OWNER),
     ("bob", Role.CURATOR),
@@ -21,22 +22,27 @@ class Command(BaseCommand):
     help = "Create the demo users (alice, bob, carol, dave) and a log imported from the sample."
 
     def add_arguments(self, parser):
-        parser.add_argument("--password", default="readinglog", help="the demo users' password")
+        parser.add_argument(
+            "--password",
+            help=f"the demo users' password (default {DEFAULT_PASSWORD!r} for new users; "
+            "given, it is set for all four)",
+        )
 
     @transaction.atomic
-    def handle(self, password, **options):
+    def handle(self, password=None, **options):
         users = {}
         for username, _role in PEOPLE:
-            user, _ = User.objects.get_or_create(
+            user, created = User.objects.get_or_create(
                 username=username, defaults={"email": f"{username}@example.org"}
             )
-            user.set_password(password)
-            user.save()
+            if created:
+                # The demo's owner is a site admin too, to show Django admin curation.
+                user.is_staff = user.is_superuser = username == "alice"
+            if created or password:
+                user.set_password(password or DEFAULT_PASSWORD)
+                user.save()
             users[username] = user
         admin = users["alice"]
-        if not admin.is_staff:
-            admin.is_staff = admin.is_superuser = True
-            admin.save(update_fields=["is_staff", "is_superuser"])
 
         log = ReadingLog.objects.filter(slug=SLUG).first()
         if log is None:
@@ -49,8 +55,9 @@ class Command(BaseCommand):
             Membership.objects.get_or_create(user=users[username], log=log, defaults={"role": role})
 
         self.stdout.write("")
-        self.stdout.write(f"Demo logins (password: {password}):")
+        self.stdout.write(f"Demo logins (password: {password or DEFAULT_PASSWORD}):")
         for username, role in PEOPLE:
             self.stdout.write(f"  {username:<6} {role.label.lower()}")
-        self.stdout.write("  alice is also a site admin: http://127.0.0.1:8000/admin/")
+        if admin.is_superuser:
+            self.stdout.write("  alice is also a site admin: http://127.0.0.1:8000/admin/")
         self.stdout.write(f"The demo log: http://127.0.0.1:8000{log.get_absolute_url()}")
