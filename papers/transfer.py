@@ -78,7 +78,9 @@ def save_document(document, *, owner, log=None, title=None, slug=None, dry_run=F
     result = None
     try:
         with transaction.atomic():
-            result = _save(document, owner=owner, log=log, title=title, slug=slug)
+            # A dry run is rolled back: rendering its markdown would be wasted time.
+            render = _no_html if dry_run else render_markdown
+            result = _save(document, owner=owner, log=log, title=title, slug=slug, render=render)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -98,7 +100,11 @@ def _check_lengths(document):
         raise LogFormatError("The log's title is longer than 200 characters.", line=1)
 
 
-def _save(document, *, owner, log, title, slug):
+def _no_html(text):
+    return ""
+
+
+def _save(document, *, owner, log, title, slug, render):
     result = ImportResult(log=log)
     if log is None:
         log_title = title or document.title or "Imported reading log"
@@ -116,20 +122,27 @@ def _save(document, *, owner, log, title, slug):
     result.warnings = list(document.warnings)
 
     existing = {p.number: p for p in log.papers.all()}
-    by_title = {_norm(p.title): p for p in existing.values()}
-    next_number = max(existing, default=0) + 1
+    titles = Counter(_norm(p.title) for p in existing.values())
+    by_title = {_norm(p.title): p for p in existing.values() if titles[_norm(p.title)] == 1}
+    taken = set(existing)
+    next_number = max(taken, default=0) + 1
     now = timezone.now()
 
     new_papers, matched = [], []
     for entry in document.papers:
-        paper = by_title.get(_norm(entry.title))
+        paper = _already_in_log(entry, existing, by_title, {p.pk for _, p in matched})
         if paper is not None:
+            if paper.number != entry.number:
+                result.warnings.append(
+                    _warning(entry.line, f"“{entry.title}” is [{paper.number}] in this log; "
+                             "what is new in the file was added to it.")
+                )  # fmt: skip
             matched.append((entry, paper))
             continue
         number = entry.number
-        if number in existing:
+        if number in taken:
             number = max(next_number, number)
-            while number in existing:
+            while number in taken:
                 number += 1
             result.warnings.append(
                 _warning(entry.line, f"[{entry.number}] is taken in this log; added as [{number}].")
@@ -144,22 +157,22 @@ def _save(document, *, owner, log, title, slug):
             curiosity=entry.curiosity,
             curiosity_note=entry.curiosity_note,
             tldr=entry.tldr,
-            tldr_html=render_markdown(entry.tldr),
+            tldr_html=render(entry.tldr),
             status=Paper.Status.READ if entry.notes else Paper.Status.TO_READ,
             added_by=owner,
             updated_by=owner,
             created_at=now,
             last_activity_at=now,
         )
-        existing[number] = paper
-        by_title[_norm(entry.title)] = paper
+        taken.add(number)
         next_number = max(next_number, number + 1)
         new_papers.append((entry, paper))
     Paper.objects.bulk_create([p for _, p in new_papers], batch_size=BATCH)
     result.counts["papers"] = len(new_papers)
 
-    _save_notes_and_questions(log, [*new_papers, *matched], owner=owner, now=now, result=result)
-    _save_changelog(log, document.changelog, owner=owner, result=result)
+    pairs = [*new_papers, *matched]
+    _save_notes_and_questions(log, pairs, owner=owner, now=now, result=result, render=render)
+    _save_changelog(log, document.changelog, owner=owner, result=result, render=render)
     if any(result.counts.values()):
         touched = [p.pk for _, p in matched]
         Paper.objects.filter(pk__in=touched).update(last_activity_at=now)
@@ -176,11 +189,27 @@ def _norm(title):
     return " ".join(title.lower().split())
 
 
+def _already_in_log(entry, existing, by_title, matched):
+    """Return the log's paper this entry describes: same number and title, or same title.
+
+    Only papers that were in the log before the import count, each once, so
+    two papers of one file with the same title stay two papers.
+    """
+    same_number = existing.get(entry.number)
+    if same_number is not None and _norm(same_number.title) == _norm(entry.title):
+        candidate = same_number
+    else:
+        candidate = by_title.get(_norm(entry.title))
+    if candidate is None or candidate.pk in matched:
+        return None
+    return candidate
+
+
 def _warning(line, message):
     return ParseWarning(line=line, message=message)
 
 
-def _save_notes_and_questions(log, pairs, *, owner, now, result):
+def _save_notes_and_questions(log, pairs, *, owner, now, result, render):
     have_notes, have_questions = set(), {}
     matched_ids = [paper.pk for _, paper in pairs if paper.pk and not paper._state.adding]
     for note in Note.objects.filter(paper_id__in=matched_ids).only(
@@ -202,7 +231,7 @@ def _save_notes_and_questions(log, pairs, *, owner, now, result):
                 continue
             notes.append(
                 Note(
-                    paper=paper, body=note.body, body_html=render_markdown(note.body),
+                    paper=paper, body=note.body, body_html=render(note.body),
                     anchor_kind=note.anchor_kind, anchor_label=note.anchor_label,
                     author=owner, updated_by=owner, created_at=now,
                     position=positions[(Note, paper.pk)],
@@ -214,9 +243,9 @@ def _save_notes_and_questions(log, pairs, *, owner, now, result):
             known = set()
             if question is None:
                 question = Question(
-                    paper=paper, body=item.body, body_html=render_markdown(item.body),
+                    paper=paper, body=item.body, body_html=render(item.body),
                     section=item.section, status=item.status, resolution=item.resolution,
-                    resolution_html=render_markdown(item.resolution),
+                    resolution_html=render(item.resolution),
                     resolved_by=owner if item.status == "resolved" else None,
                     resolved_at=now if item.status == "resolved" else None,
                     author=owner, updated_by=owner, created_at=now,
@@ -231,7 +260,7 @@ def _save_notes_and_questions(log, pairs, *, owner, now, result):
                     continue
                 replies.append(
                     Comment(
-                        log=log, question=question, body=body, body_html=render_markdown(body),
+                        log=log, question=question, body=body, body_html=render(body),
                         author=owner, updated_by=owner, created_at=now,
                     )
                 )  # fmt: skip
@@ -243,14 +272,14 @@ def _save_notes_and_questions(log, pairs, *, owner, now, result):
     )
 
 
-def _save_changelog(log, items, *, owner, result):
+def _save_changelog(log, items, *, owner, result, render):
     have = set(log.changelog.values_list("date", "text"))
     entries = [
         ChangeLogEntry(
             log=log,
             date=item.date,
             text=item.text,
-            text_html=render_markdown(item.text),
+            text_html=render(item.text),
             kind=ChangeLogEntry.Kind.WRITTEN,
             author=owner,
         )

@@ -242,3 +242,33 @@ def test_load_demo_leaves_existing_accounts_alone(carol, client):
     assert client.login(username="carol", password=PASSWORD)
     assert not carol.is_staff
     assert client.login(username="alice", password="readinglog")
+
+
+def test_two_papers_of_one_file_with_the_same_title_stay_two(alice):
+    text = (
+        "# T\n\n### [1] Same\n- a\n\n### [2] Same\n"
+        "https://arxiv.org/abs/2401.00009\n- curiosity: high\n- b\n"
+    )
+    log = import_markdown(text, owner=alice).log
+    first, second = log.papers.order_by("number")
+    assert [n.body for n in first.notes.all()] == ["a"]
+    assert (second.number, second.arxiv_id, second.curiosity) == (2, "2401.00009", "high")
+    assert [n.body for n in second.notes.all()] == ["b"]
+
+
+def test_a_paper_already_in_the_log_under_another_number_gets_what_is_new(sample_log, alice):
+    text = "# T\n\n### [42] Attention Is All You Need\n\n- A new note on an old paper.\n"
+    result = import_markdown(text, owner=alice, log=sample_log)
+    assert result.counts["papers"] == 0 and result.counts["notes"] == 1
+    attention = sample_log.papers.get(number=3)
+    assert attention.notes.filter(body="A new note on an old paper.").exists()
+    assert [w.message for w in result.warnings] == [
+        "“Attention Is All You Need” is [3] in this log; what is new in the file was added to it."
+    ]
+
+
+def test_import_log_refuses_a_slug_no_url_can_reach(alice):
+    for slug in ("Bad Slug!", "new"):
+        with pytest.raises(CommandError, match="--log"):
+            call_command("import_log", str(SAMPLE), "--owner", "alice", "--log", slug)
+    assert ReadingLog.objects.count() == 0

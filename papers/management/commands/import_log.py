@@ -1,9 +1,11 @@
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import validate_slug
 
 from papers.logformat import LogFormatError
-from papers.models import ReadingLog, User
+from papers.models import ReadingLog, User, validate_not_reserved
 from papers.transfer import import_json, import_markdown
 
 
@@ -18,6 +20,12 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="show what would be created")
 
     def handle(self, path, log=None, owner=None, format="markdown", dry_run=False, **options):
+        if log is not None:
+            try:
+                validate_slug(log)
+                validate_not_reserved(log)
+            except ValidationError as error:
+                raise CommandError(f"--log {log!r}: {' '.join(error.messages)}") from None
         try:
             data = Path(path).read_bytes()
         except OSError as error:
