@@ -294,6 +294,7 @@ class _Parser:
         self.text = text
         self.doc = LogDocument()
         self.area = "preamble"
+        self.preamble_start = 0  # where the text before the first paper resumes
         self.title_index = None
         self.paper = None
         self.first_line_of = {}  # paper number → line of its heading
@@ -333,6 +334,20 @@ class _Parser:
     def _heading(self, block):
         """Handle a heading that changes where we are; return False for a plain one."""
         text = block.text
+        if self.area == "changelog" and block.level == 1 and not is_changelog_heading(text):
+            # A `#` heading belongs to the document, not to the change log: it
+            # ends the change log. Before the first paper it is the title (or,
+            # after the title, text of the description); after it, a note.
+            self.last = None
+            if self.doc.papers:
+                self.area = "notes"
+                return False
+            self.area = "preamble"
+            self.preamble_start = block.start
+            if self.title_index is None:
+                self.title_index = block.start
+                self.doc.title = text
+            return True
         if is_changelog_heading(text):
             if self.area == "preamble":
                 self._end_preamble(block.start)
@@ -359,8 +374,14 @@ class _Parser:
         return False
 
     def _end_preamble(self, end):
-        lines = [line for i, line in enumerate(self.lines[:end]) if i != self.title_index]
-        self.doc.description = "\n".join(lines).strip("\n")
+        start = self.preamble_start
+        lines = self.lines[start:end]
+        if self.title_index is not None and start <= self.title_index < end:
+            del lines[self.title_index - start]
+        text = "\n".join(lines).strip("\n")
+        if text:
+            description = self.doc.description
+            self.doc.description = f"{description}\n\n{text}" if description else text
         self.area = "notes"
 
     def _start_paper(self, block):
@@ -370,10 +391,8 @@ class _Parser:
         number = None
         title = block.text
         if match := _PAPER_NUMBER_RE.match(title):
-            number = int(match[1])
+            number = _paper_number(match[1], block.line)
             title = match[2].strip()
-            if number > MAX_PAPER_NUMBER:
-                raise LogFormatError(f"The paper number [{number}] is too large.", block.line)
             if number in self.first_line_of:
                 first = self.first_line_of[number]
                 raise LogFormatError(
@@ -410,6 +429,13 @@ class _Parser:
     def _number_papers(self):
         next_number = max(self.first_line_of, default=0) + 1
         for entry in self.unnumbered:
+            if next_number > MAX_PAPER_NUMBER:
+                raise LogFormatError(
+                    "This paper has no [N] number and the next free number would be "
+                    f"[{next_number}], larger than the largest, [{MAX_PAPER_NUMBER}]: "
+                    "give it a number.",
+                    entry.line,
+                )
             entry.number = next_number
             self.warn(entry.line, f"This paper has no [N] number; it is numbered [{next_number}].")
             next_number += 1
@@ -620,6 +646,20 @@ class _Parser:
             description = self.doc.description
             self.doc.description = f"{description}\n\n{text}" if description else text
             self.warn(block.line, "No date (YYYY-MM-DD): added to the log's description.")
+
+
+def _paper_number(digits, line):
+    """Return the number of a `[N]` heading; numbers from 1 to MAX_PAPER_NUMBER."""
+    shown = digits if len(digits) <= 20 else digits[:20] + "…"
+    # Compare the digits before int(): a number of thousands of digits does not convert.
+    significant = digits.lstrip("0")
+    if not significant:
+        raise LogFormatError(f"Paper numbers start at 1: [{shown}].", line)
+    if len(significant) > len(str(MAX_PAPER_NUMBER)) or int(significant) > MAX_PAPER_NUMBER:
+        raise LogFormatError(
+            f"The paper number [{shown}] is too large: the largest is {MAX_PAPER_NUMBER}.", line
+        )
+    return int(significant)
 
 
 def _asks(text):

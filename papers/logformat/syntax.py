@@ -188,6 +188,17 @@ CHANGELOG_ITEM_RE = re.compile(
 )
 
 _NUM = r"\(?(\d+[a-z]?(?:[ \t]*[-–][ \t]*\d+[a-z]?)?)\)?"
+# A bare section number, `3.4 for speech recognition …`: a first part from 1 to
+# 30 without a leading zero, then one to three parts of one or two digits.
+# Without a colon it must be followed by a word that is not a magnitude or a
+# unit, so `0.5 dropout helps` and `3.5 billion parameters` stay sentences.
+_BARE_SECTION = r"(?:[1-9]|[12]\d|30)(?:\.\d{1,2}){1,3}"
+_UNITS = (
+    "hundred|thousand|million|billion|trillion|k|m|b|t|bn|mn|"
+    "percent|per|pct|pp|x|times|fold|points?|pts?|"
+    "bits?|bytes?|[kmgtp]b|flops?|params?|parameters?|tokens?|layers?|epochs?|steps?|"
+    "ms|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|years?"
+)
 _SECTION_NUM = r"(\d+(?:\.\d+)*[a-z]?)"
 _ANCHOR_RE = re.compile(
     rf"""(?:
@@ -201,7 +212,7 @@ _ANCHOR_RE = re.compile(
       | (?P<conclusion>conclusions?)
       | (?P<methods>methods?|methodology)
     )[ \t]*:\s*
-    | (?P<bare>\d+(?:\.\d+)+)(?:[ \t]*:\s*|[ \t]+)
+    | (?P<bare>{_BARE_SECTION})(?:[ \t]*:\s*|[ \t]+(?=[^\W\d_])(?!(?:{_UNITS})(?:[\s.,;:!?)]|$)))
     """,
     re.IGNORECASE | re.VERBOSE,
 )

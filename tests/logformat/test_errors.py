@@ -78,3 +78,32 @@ def test_the_error_is_a_value_error_with_message_and_line():
     assert isinstance(error, ValueError)
     assert (error.message, error.line) == ("Something is wrong.", 4)
     assert str(LogFormatError("Whole file.")) == "Whole file."
+
+
+@pytest.mark.parametrize("number", ["0", "00"])
+def test_it_rejects_paper_number_zero_naming_the_line(number):
+    error = error_of(f"# T\n\n### [{number}] Zero\n- a\n")
+    assert error.line == 3
+    assert str(error) == f"Line 3: Paper numbers start at 1: [{number}]."
+
+
+def test_it_rejects_a_paper_number_too_large_for_the_database():
+    assert parse_log("# T\n\n### [2147483647] Last\n- a\n").papers[0].number == 2147483647
+    error = error_of("# T\n\n### [1] One\n\n### [2147483648] Big\n- a\n")
+    assert str(error) == (
+        "Line 5: The paper number [2147483648] is too large: the largest is 2147483647."
+    )
+
+
+def test_it_rejects_a_paper_number_of_thousands_of_digits_without_crashing():
+    error = error_of("# T\n\n### [" + "9" * 5000 + "] Huge\n- a\n")
+    assert error.line == 3
+    assert str(error) == (
+        "Line 3: The paper number [99999999999999999999…] is too large: the largest is 2147483647."
+    )
+
+
+def test_it_rejects_an_unnumbered_paper_whose_number_would_be_too_large():
+    error = error_of("# T\n\n### [2147483647] Last\n\n### No number\n- a\n")
+    assert error.line == 5
+    assert "the next free number would be [2147483648]" in str(error)

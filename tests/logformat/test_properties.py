@@ -39,6 +39,8 @@ TRICKY_STARTS = (
     "Figure 1: alpha",
     "Fig3: bravo",
     "3.4 charlie",
+    "0.5 delta",
+    "3.5 billion echo",
     "curiosity: high",
     "curiousity: low, delta",
     "TL;DR: echo",
@@ -212,7 +214,11 @@ def messy_block(draw):
     if kind == "note":
         return [f"{m} {draw(plain)}"]
     if kind == "anchored":
-        start = draw(st.sampled_from(["Fig3:", "Fig 2:", "Table 1:", "ABS:", "Intro:", "4.2"]))
+        start = draw(
+            st.sampled_from(
+                ["Fig3:", "Fig 2:", "Table 1:", "ABS:", "Intro:", "4.2", "0.5", "3.5 million"]
+            )
+        )
         return [f"{m} {start} {draw(plain)}"]
     if kind == "nested":
         return [f"{m} {draw(plain)}", f"{draw(indent)}{draw(marker)} {draw(plain)}"]
@@ -258,7 +264,10 @@ def messy_documents(draw):
         separator = draw(st.sampled_from([":", " —", " -"]))
         changelog.append(f"- 2024-03-{day:02d}{separator} {draw(plain)}")
     numbers = draw(st.lists(st.integers(1, 50), min_size=1, max_size=3, unique=True))
-    where = draw(st.integers(0, len(numbers)))
+    where = draw(st.integers(-1, len(numbers)))
+    if where == -1:
+        # A change log above the title: the `#` heading ends it.
+        lines = changelog[1:] + [""] + lines
     for i, number in enumerate(numbers):
         if i == where:
             lines += changelog

@@ -9,6 +9,7 @@ import pytest
 from papers.logformat import (
     ChangeLogItem,
     LogDocument,
+    LogFormatError,
     NoteEntry,
     PaperEntry,
     QuestionEntry,
@@ -17,6 +18,7 @@ from papers.logformat import (
     parse_log,
     write_log,
 )
+from papers.transfer import _check_lengths
 
 
 def only_paper(text):
@@ -355,3 +357,110 @@ def test_the_example_in_the_format_docs_is_exactly_what_the_writer_writes():
     doc = parse_log(example)
     assert doc.warnings == []
     assert write_log(doc) == example
+
+
+def test_a_title_after_a_change_log_ends_it_and_is_the_logs_title():
+    doc = parse_log("## Changelog\n- 2024-01-04: x\n\n# My Log\n\n### [1] A\n- a\n")
+    assert doc.title == "My Log"
+    assert doc.description == ""
+    assert doc.changelog == [ChangeLogItem(datetime.date(2024, 1, 4), "x")]
+    assert doc.papers == [PaperEntry(1, "A", notes=[NoteEntry("a")])]
+    assert round_trips(doc)
+
+
+def test_text_after_a_title_that_ends_a_change_log_is_the_description():
+    text = (
+        "Before.\n\n## Changelog\n- 2024-01-04: x\n\n# My Log\n\nAfter.\n\n"
+        "# Second title\n\n### [1] A\n- a\n"
+    )
+    doc = parse_log(text)
+    assert doc.title == "My Log"
+    assert doc.description == "Before.\n\nAfter.\n\n# Second title"
+    assert doc.changelog == [ChangeLogItem(datetime.date(2024, 1, 4), "x")]
+    assert round_trips(doc)
+
+
+def test_a_level_one_heading_after_a_change_log_below_the_papers_is_a_note():
+    doc = parse_log("# T\n\n### [1] A\n- a\n\n## Change log\n- 2024-01-04: x\n\n# Appendix\n- b\n")
+    assert doc.changelog == [ChangeLogItem(datetime.date(2024, 1, 4), "x")]
+    assert doc.papers[0].notes == [NoteEntry("a"), NoteEntry("# Appendix"), NoteEntry("b")]
+    assert round_trips(doc)
+
+
+# -- bare section numbers ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "0.5 dropout helps",
+        "3.5 billion parameters are enough",
+        "3.5 B parameters",
+        "1.5 x faster",
+        "2.5 times faster",
+        "7.5 percent of the data",
+        "40.5 is the score",
+        "3.14159 is pi",
+        "2024.05 was the month",
+        "3.4 (see above)",
+        "0.5: halved",
+    ],
+)
+def test_a_bare_decimal_number_that_is_no_section_stays_a_plain_note(line):
+    text = f"# T\n\n### [1] A\n\n- {line}\n"
+    doc = parse_log(text)
+    assert doc.papers[0].notes == [NoteEntry(line)]
+    assert write_log(doc) == text
+    assert round_trips(doc)
+
+
+@pytest.mark.parametrize(
+    ("line", "label", "body"),
+    [
+        ("3.4 for speech recognition, wavenet can serve", "Section 3.4", "for speech recognition"),
+        ("4.2.1 the ablation", "Section 4.2.1", "the ablation"),
+        ("12.3: results", "Section 12.3", "results"),
+        ("30.1 appendix", "Section 30.1", "appendix"),
+        ("3.4 k-means is used", "Section 3.4", "k-means is used"),
+    ],
+)
+def test_a_bare_section_number_followed_by_a_word_is_a_section_anchor(line, label, body):
+    note = only_paper(f"### [1] A\n\n- {line}\n").notes[0]
+    assert (note.anchor_kind, note.anchor_label) == ("section", label)
+    assert note.body.startswith(body)
+
+
+# -- lines of the papers ---------------------------------------------------------------------
+
+
+def test_each_paper_records_the_line_of_its_heading():
+    text = (
+        "\ufeff# T\r\n\r\nDesc\r\n\r\n```\r\n### [9] not a paper\r\n```\r\n\r\n"
+        "## [1] A\r\n- a\r\n  indented\r\nlazy\r\n\r\n### B\r\n#### Questions\r\n- q\r\n  - r\r\n"
+        "## Changelog\r\n- 2024-01-01: x\r\n### [3] C\r\n"
+    )
+    doc = parse_log(text.encode())
+    assert [(p.number, p.title, p.line) for p in doc.papers] == [
+        (1, "A", 9),
+        (4, "B", 14),
+        (3, "C", 20),
+    ]
+    assert [w.line for w in doc.warnings] == [14]
+
+
+@pytest.mark.parametrize(
+    ("field", "paper"),
+    [
+        ("title", "### [2] " + "t" * 501 + "\n"),
+        ("url", "### [2] B\n\nLink: https://example.com/" + "u" * 500 + "\n"),
+        ("arxiv_id", "### [2] B\n\nhttps://arxiv.org/abs/" + "a" * 41 + "/1234567\n"),
+        ("doi", "### [2] B\n\nhttps://doi.org/10.1000/" + "d" * 200 + "\n"),
+    ],
+)
+def test_a_field_too_long_for_the_database_is_reported_on_its_papers_line(field, paper):
+    doc = parse_log("# T\n\n### [1] A\n\n- a\n  - b\n\n" + paper)
+    assert doc.papers[1].line == 8
+    with pytest.raises(LogFormatError) as caught:
+        _check_lengths(doc)
+    assert caught.value.line == 8
+    assert str(caught.value).startswith(f"Line 8: The paper's {field} is longer than")
