@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "papers.middleware.VaryOnHtmxMiddleware",
 ]
 
 ROOT_URLCONF = "readinglog.urls"

@@ -101,6 +101,10 @@ def case(need, kwargs=NONE, method=GET, *, public=False, **extra):
 PERMISSION_CASES = {
     # -- Shell: home, accounts, log settings, members (papers/views/accounts.py)
     "home": case(ANYONE),
+    "login": case(ANYONE),
+    "password_change": case(SIGNED_IN),
+    "password_reset": case(ANYONE),
+    "password_reset_confirm": case(ANYONE, lambda o: {"uidb64": "MQ", "token": "set-password"}),
     "log_create": case(SIGNED_IN),
     "invitation_accept": case(SIGNED_IN, TOKEN),
     "invitation_signup": case(ANYONE, TOKEN),

@@ -1,0 +1,24 @@
+"""Django's sign-in views, answering invalid input with 422 like every other form."""
+
+from django.contrib.auth import views as auth_views
+
+
+class _Unprocessable:
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+class LoginView(_Unprocessable, auth_views.LoginView):
+    pass
+
+
+class PasswordChangeView(_Unprocessable, auth_views.PasswordChangeView):
+    pass
+
+
+class PasswordResetView(_Unprocessable, auth_views.PasswordResetView):
+    pass
+
+
+class PasswordResetConfirmView(_Unprocessable, auth_views.PasswordResetConfirmView):
+    pass
