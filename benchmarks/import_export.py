@@ -4,8 +4,8 @@
 
 Uses a new SQLite file in a temporary folder (or DATABASE_URL if set: then
 it must point to an empty database). Prints the size of the generated file,
-seconds for parse+save (import) and for export, and the peak memory (RSS) of
-the process. Figures are recorded in docs/performance.md.
+seconds for the preview (a dry run), for parse+save (import) and for export,
+and the peak memory (RSS) of the process. Figures are recorded in docs/performance.md.
 """
 
 import argparse
@@ -43,6 +43,10 @@ def main():
     owner = User.objects.create(username="bench")
     text = generate(args.papers, args.notes, args.questions).encode()
     print(f"file: {len(text) / 1e6:.1f} MB, {args.papers} papers")
+
+    start = time.perf_counter()
+    import_markdown(text, owner=owner, dry_run=True)
+    print(f"preview (dry run, rolled back): {time.perf_counter() - start:.1f} s")
 
     start = time.perf_counter()
     result = import_markdown(text, owner=owner)
