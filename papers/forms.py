@@ -6,16 +6,26 @@ from papers.logformat import link_ids
 from papers.logformat.syntax import split_anchor
 from papers.models import Anchor, ChangeLogEntry, Comment, Note, Paper, Question, Tag
 
+
+class NoLabelSuffix:
+    """Labels without Django's colon ("Link", not "Link:"); mix into every form of ours."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 # == Questions (papers/views/questions.py) ==
 
 
-class QuestionForm(forms.ModelForm):
+class QuestionForm(NoLabelSuffix, forms.ModelForm):
     """Ask a question, or edit one."""
 
     class Meta:
         model = Question
         fields = ["body"]
         labels = {"body": "Question"}
+        error_messages = {"body": {"required": "Write the question first."}}
         widgets = {"body": forms.Textarea(attrs={"rows": 3})}
 
     def clean_body(self):
@@ -25,7 +35,7 @@ class QuestionForm(forms.ModelForm):
         return body
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(NoLabelSuffix, forms.Form):
     """Resolve a question with a text, the reply that answered it, or both.
 
     The reply choices are the question's visible replies; the template renders
@@ -52,7 +62,7 @@ class ResolveForm(forms.Form):
         return self.cleaned_data["resolution"].strip()
 
 
-class QuestionFilterForm(forms.Form):
+class QuestionFilterForm(NoLabelSuffix, forms.Form):
     """The filters of the questions page; bad values are ignored, not errors."""
 
     status = forms.ChoiceField(
@@ -65,7 +75,7 @@ class QuestionFilterForm(forms.Form):
 # == Change log (papers/views/changelog.py) ==
 
 
-class ChangeLogEntryForm(forms.ModelForm):
+class ChangeLogEntryForm(NoLabelSuffix, forms.ModelForm):
     """A curator's dated change-log entry (markdown)."""
 
     class Meta:
@@ -86,7 +96,7 @@ class ChangeLogEntryForm(forms.ModelForm):
 # == Log page, paper page, notes, comments (papers/views/logs.py, paper.py, comments.py) ==
 
 
-class PaperAddForm(forms.ModelForm):
+class PaperAddForm(NoLabelSuffix, forms.ModelForm):
     """Add a paper from the log page: a title and, optionally, its link."""
 
     class Meta:
@@ -119,7 +129,7 @@ SORTS = {
 }
 
 
-class PaperFilterForm(forms.Form):
+class PaperFilterForm(NoLabelSuffix, forms.Form):
     """The log page's search, filters and sort; bad values fall back to defaults."""
 
     q = forms.CharField(label="Search", required=False, max_length=200)
@@ -167,7 +177,7 @@ PAPER_FIELDS = {
 }
 
 
-class TagsForm(forms.ModelForm):
+class TagsForm(NoLabelSuffix, forms.ModelForm):
     """Tags as comma-separated names; unknown names become new tags of the log."""
 
     tag_names = forms.CharField(
@@ -180,6 +190,7 @@ class TagsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["tag_names"].widget.attrs["autofocus"] = True
         if self.instance.pk and not self.is_bound:
             self.initial["tag_names"] = ", ".join(t.name for t in self.instance.tags.all())
 
@@ -197,25 +208,34 @@ class TagsForm(forms.ModelForm):
         paper.tags.set(tags)
 
 
+class PaperFieldForm(NoLabelSuffix, forms.ModelForm):
+    """Base of the paper page's in-place forms: the first field takes the focus."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        first = next(iter(self.fields.values()), None)
+        if first is not None:
+            first.widget.attrs["autofocus"] = True
+
+
 def paper_field_form(name, *args, **kwargs):
     """Build the in-place form for one region of the paper page."""
     if name == "tags":
         return TagsForm(*args, **kwargs)
     form_class = forms.modelform_factory(
         Paper,
+        form=PaperFieldForm,
         fields=PAPER_FIELDS[name],
+        labels={"url": "Link", "arxiv_id": "arXiv id", "doi": "DOI", "tldr": "TL;DR"},
         widgets={
             "tldr": forms.Textarea(attrs={"rows": 3}),
             "curiosity_note": forms.Textarea(attrs={"rows": 2}),
         },
     )
-    form = form_class(*args, **kwargs)
-    if "title" in form.fields:
-        form.fields["title"].widget.attrs["autofocus"] = True
-    return form
+    return form_class(*args, **kwargs)
 
 
-class NoteForm(forms.ModelForm):
+class NoteForm(NoLabelSuffix, forms.ModelForm):
     """A note: markdown body, optionally about a figure, table, equation…
 
     Leave the anchor empty and start the body with "Figure 3:" to set it.
@@ -225,6 +245,8 @@ class NoteForm(forms.ModelForm):
         model = Note
         fields = ["body", "anchor_kind", "anchor_label"]
         labels = {"body": "Note", "anchor_kind": "About", "anchor_label": "Label"}
+        # One message for a blank note, whether the browser sent "" or spaces.
+        error_messages = {"body": {"required": "Write the note first."}}
         widgets = {
             "body": forms.Textarea(attrs={"rows": 4}),
             "anchor_label": forms.TextInput(attrs={"placeholder": "Figure 3"}),
@@ -238,7 +260,8 @@ class NoteForm(forms.ModelForm):
         data = super().clean()
         body = (data.get("body") or "").strip()
         if not body:
-            self.add_error("body", "Write the note first.")
+            if "body" not in self.errors:  # "required" already said it
+                self.add_error("body", "Write the note first.")
             return data
         data["body"] = body
         if not data.get("anchor_kind") and not data.get("anchor_label"):
@@ -251,11 +274,12 @@ class NoteForm(forms.ModelForm):
         return data
 
 
-class CommentForm(forms.ModelForm):
+class CommentForm(NoLabelSuffix, forms.ModelForm):
     class Meta:
         model = Comment
         fields = ["body"]
         labels = {"body": "Comment"}
+        error_messages = {"body": {"required": "Write something first."}}
         widgets = {"body": forms.Textarea(attrs={"rows": 2})}
 
     def clean_body(self):
@@ -265,7 +289,7 @@ class CommentForm(forms.ModelForm):
         return body
 
 
-class CommentMoveForm(forms.Form):
+class CommentMoveForm(NoLabelSuffix, forms.Form):
     """Where to move a comment: a note or question of its paper, or a paper of the log."""
 
     target = forms.ChoiceField(label="Move to", required=False)

@@ -2,7 +2,7 @@
 
 from django import template
 
-from papers.models import Role
+from papers.models import Question, Role
 
 register = template.Library()
 
@@ -25,3 +25,9 @@ def question_permissions(context, question):
     user, role = context["request"].user, context.get("role")
     role = Role(role) if role else None
     return {"edit": question.can_edit(user, role), "resolve": question.can_resolve(user, role)}
+
+
+@register.simple_tag
+def log_open_question_count(log):
+    """Count the log's open questions (one COUNT query), for the log nav's badge."""
+    return Question.objects.in_log(log).open().count()

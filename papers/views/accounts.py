@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from papers import actions
+from papers.forms import NoLabelSuffix
 from papers.models import (
     Invitation,
     Membership,
@@ -32,7 +33,7 @@ OPEN_QUESTIONS_PER_PAGE = 10
 PUBLIC_LOGS_ON_HOME = 20
 
 
-class LogForm(forms.ModelForm):
+class LogForm(NoLabelSuffix, forms.ModelForm):
     """A log's title, description and visibility (its slug comes from the title)."""
 
     class Meta:
@@ -45,7 +46,7 @@ class LogForm(forms.ModelForm):
         help_texts = {"description": "Markdown. Shown at the top of the log page."}
 
 
-class DeleteLogForm(forms.Form):
+class DeleteLogForm(NoLabelSuffix, forms.Form):
     confirm = forms.CharField(
         label="Type the log's short name to confirm",
         help_text="This deletes every paper, note, question and comment in it.",
@@ -62,7 +63,7 @@ class DeleteLogForm(forms.Form):
         return value
 
 
-class RoleForm(forms.Form):
+class RoleForm(NoLabelSuffix, forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
 
     def __init__(self, *args, membership, **kwargs):
@@ -80,7 +81,7 @@ class RoleForm(forms.Form):
         return role
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(NoLabelSuffix, forms.Form):
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
     days = forms.IntegerField(label="Expires after (days)", min_value=1, max_value=90, initial=14)
 
@@ -259,7 +260,9 @@ def member_role(request, slug, pk):
         messages.success(request, text)
         return redirect("log_members", log.slug)
     if wants_partial(request):
-        response = render(request, template + "#members", _members_context(request, log, role))
+        context = _members_context(request, log, role)
+        context["focus_member"] = membership.pk  # focus stays on the changed row
+        response = render(request, template + "#members", context)
         return trigger_client_event(response, "announce", text)
     messages.success(request, text)
     return redirect("log_members", log.slug)
@@ -286,7 +289,9 @@ def member_remove(request, slug, pk):
         messages.success(request, text)
         return redirect("home")
     if wants_partial(request):
-        response = render(request, template + "#members", _members_context(request, log, role))
+        context = _members_context(request, log, role)
+        context["focus_heading"] = True  # the row is gone: focus the list's heading
+        response = render(request, template + "#members", context)
         return trigger_client_event(response, "announce", text)
     messages.success(request, text)
     return redirect("log_members", log.slug)
@@ -361,7 +366,7 @@ def invitation_accept(request, token):
     return render(request, "papers/invitation_accept.html", context)
 
 
-class SignupForm(UserCreationForm):
+class SignupForm(NoLabelSuffix, UserCreationForm):
     """A new account: username, email (for password resets) and password."""
 
     class Meta(UserCreationForm.Meta):

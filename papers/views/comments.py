@@ -159,7 +159,8 @@ def comment_delete(request, slug, pk):
     actions.comment_delete(comment, by=request.user)
     if not request.htmx:
         return redirect(_paper_of(target))
-    context = _thread_context(request, log, role, target)
+    # The comment is gone: focus its thread, so the keyboard stays where it was.
+    context = _thread_context(request, log, role, target, focus_thread=True)
     response = _render(request, ["comment-list"], context)
     response.content += _render(request, ["comment-count"], {**context, "oob": True}).content
     response = retarget(response, f"#comment-list-{target._meta.model_name}-{target.pk}")

@@ -101,7 +101,9 @@ def paper_add(request, slug):
     if not request.htmx:
         return redirect(paper)
     paper.open_question_count = 0
-    context = {"log": log, "role": role, "add_form": PaperAddForm(), "can_add": True}
+    add_form = PaperAddForm()
+    add_form.fields["title"].widget.attrs["data-focus"] = True  # type the next paper at once
+    context = {"log": log, "role": role, "add_form": add_form, "can_add": True}
     return render(request, TEMPLATE + "#paper-added", {**context, "paper": paper, "added": paper})
 
 

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import retarget, trigger_client_event
 
@@ -23,6 +24,7 @@ from papers.models import (
 from papers.views import wants_partial
 
 TEMPLATE = "papers/paper_detail.html"
+QUESTIONS = "papers/_questions.html"
 # The paper's regions under its title, each edited in place (see forms.PAPER_FIELDS).
 FIELD_NAMES = ["link", "authors", "status", "curiosity", "tags", "tldr"]
 NOTE_DIRECTIONS = [("up", "↑"), ("down", "↓")]
@@ -76,9 +78,11 @@ def paper_page_context(request, log, role, paper, **extra):
     the page with authors (1).
     """
     user = request.user
-    notes = list(paper.notes.select_related("author"))
+    notes = list(paper.notes.select_related("author", "updated_by"))
     questions = list(
-        paper.questions.open_first().select_related("author", "resolved_by", "answer__author")
+        paper.questions.open_first().select_related(
+            "author", "updated_by", "resolved_by", "answer__author"
+        )
     )
     attach_comments(paper, notes, questions, role)
     can_write = role is not None and role.allows(Role.MEMBER)
@@ -175,7 +179,7 @@ def paper_field_edit(request, slug, number, field):
 def _note_for(request, slug, pk, *, edit=True):
     log, role = get_log_for_user(request.user, slug, need=Role.MEMBER)
     note = get_object_or_404(
-        Note.objects.select_related("paper__log", "author"), pk=pk, paper__log=log
+        Note.objects.select_related("paper__log", "author", "updated_by"), pk=pk, paper__log=log
     )
     if edit and not note.can_edit(request.user, role):
         raise PermissionDenied("Only the note's author, or a curator, can change it.")
@@ -277,7 +281,18 @@ def note_to_question(request, slug, pk):
     question = actions.note_to_question(note, by=request.user)
     if not request.htmx:
         return redirect(question)
-    response = _note_list_response(
-        request, log, role, paper, announce="Note turned into a question", with_questions=True
+    # The note list, and the questions panel out of band with focus on the new question.
+    paper = get_paper(log, paper.number)
+    context = paper_page_context(
+        request,
+        log,
+        role,
+        paper,
+        announce="Note turned into a question",
+        focus_question=question.pk,
     )
+    html = render_to_string(TEMPLATE + "#note-list", context, request)
+    oob = {**context, "question_list_oob": True}
+    html += render_to_string(QUESTIONS + "#question-list", oob, request)
+    response = retarget(HttpResponse(html), "#note-list")
     return trigger_client_event(response, "questions-changed")

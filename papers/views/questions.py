@@ -6,16 +6,18 @@ redirects to the question on the paper page (or back to the questions page
 it came from).
 """
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import retarget, trigger_client_event
 
 from papers import actions
 from papers.forms import QuestionFilterForm, QuestionForm, ResolveForm
@@ -44,7 +46,7 @@ def _with_replies(questions, role):
 
 def _get_question(log, role, pk):
     """Return the log's question pk, with what its partial shows, or 404."""
-    questions = Question.objects.select_related("paper", "author", "resolved_by")
+    questions = Question.objects.select_related("paper", "author", "updated_by", "resolved_by")
     question = get_object_or_404(_with_replies(questions, role), pk=pk, paper__log=log)
     question.paper.log = log  # get_absolute_url reads it
     return question
@@ -70,8 +72,13 @@ def _from_list(request):
     return request.POST.get("from") == "questions"
 
 
-def _done(request, log, role, question, message, *, removed_html=None):
-    """Answer a successful action: the question's partial and badges, or a redirect."""
+def _done(request, log, role, question, message, *, removed_html=None, moved=False):
+    """Answer a successful action: the question's partial and badges, or a redirect.
+
+    When the question `moved` (resolved or reopened), the paper page's panel gets
+    its whole list back, so the question lands in its new place at once; the
+    questions page keeps the row where it is and says when it left the filter.
+    """
     if not wants_partial(request):
         next_url = request.POST.get("next", "")
         if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
@@ -83,10 +90,38 @@ def _done(request, log, role, question, message, *, removed_html=None):
     if removed_html is not None:
         html = removed_html
     elif _from_list(request):
+        count_html = _list_count_oob(request, log, question, context)
         html = render_to_string(f"{PAGE}#question-row", {**context, "focus": True}, request)
+        html += count_html
+    elif moved:
+        questions = question.paper.questions.open_first().select_related(
+            "author", "updated_by", "resolved_by", "answer__author"
+        )
+        context.update(questions=list(_with_replies(questions, role)), focus_question=question.pk)
+        html = render_to_string(f"{PANEL}#question-list", context, request)
+        response = _with_badges(request, log, question.paper, html, message)
+        return retarget(response, "#question-list")
     else:
         html = render_to_string(f"{PANEL}#question", {**context, "focus": True}, request)
     return _with_badges(request, log, question.paper, html, message)
+
+
+def _list_count_oob(request, log, question, context):
+    """Return the questions page's count for the filters it came from, out of band.
+
+    Also marks the question (context["left_filter"]) when it no longer matches
+    the status filter: it stays in place until the next load, visibly marked.
+    """
+    next_url = context["next_url"]
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        return ""
+    filters, questions = _filtered(log, QueryDict(urlsplit(next_url).query))
+    status = filters.cleaned_data.get("status")
+    if status and status != question.status:
+        context["left_filter"] = Question.Status(status).label.lower()
+    count = questions.count()
+    html = render_to_string(f"{PAGE}#question-count", {"count": count, "oob": True}, request)
+    return html
 
 
 def _with_badges(request, log, paper, html, message):
@@ -200,7 +235,7 @@ def question_resolve(request, slug, pk):
         resolution=form.cleaned_data["resolution"],
         answer=form.cleaned_data["answer"],
     )
-    return _done(request, log, role, question, "Question resolved")
+    return _done(request, log, role, question, "Question resolved", moved=True)
 
 
 @login_required
@@ -212,7 +247,7 @@ def question_reopen(request, slug, pk):
     if not question.can_resolve(request.user, role):
         raise PermissionDenied("Only whoever asked it or a curator can reopen this question.")
     actions.question_reopen(question, by=request.user)
-    return _done(request, log, role, question, "Question reopened")
+    return _done(request, log, role, question, "Question reopened", moved=True)
 
 
 @login_required
@@ -241,18 +276,9 @@ def question_to_note(request, slug, pk):
 def log_questions(request, slug):
     """List every question of the log, open first, filtered by status, paper and asker."""
     log, role = get_log_for_user(request.user, slug)
-    filters = QuestionFilterForm(request.GET)
-    filters.is_valid()  # a bad value is dropped from cleaned_data, so it filters nothing
-    chosen = filters.cleaned_data
-    questions = Question.objects.in_log(log)
-    if chosen.get("status"):
-        questions = questions.filter(status=chosen["status"])
-    if chosen.get("paper"):
-        questions = questions.filter(paper__number=chosen["paper"])
-    if chosen.get("asker"):
-        questions = questions.filter(author__username=chosen["asker"])
+    filters, questions = _filtered(log, request.GET)
     questions = _with_replies(
-        questions.select_related("paper", "author", "resolved_by"), role
+        questions.select_related("paper", "author", "updated_by", "resolved_by"), role
     ).order_by("status", "-created_at", "-pk")  # open first, newest first
     page_obj = Paginator(questions, QUESTIONS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
@@ -272,6 +298,21 @@ def log_questions(request, slug):
         log_open_question_count=asked.open().count(),
     )
     return render(request, PAGE, context)
+
+
+def _filtered(log, params):
+    """Return the filter form and the log's questions it selects (a bad value filters nothing)."""
+    filters = QuestionFilterForm(params)
+    filters.is_valid()  # a bad value is dropped from cleaned_data, so it filters nothing
+    chosen = filters.cleaned_data
+    questions = Question.objects.in_log(log)
+    if chosen.get("status"):
+        questions = questions.filter(status=chosen["status"])
+    if chosen.get("paper"):
+        questions = questions.filter(paper__number=chosen["paper"])
+    if chosen.get("asker"):
+        questions = questions.filter(author__username=chosen["asker"])
+    return filters, questions
 
 
 def _query_without_page(request):

@@ -24,6 +24,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from papers.forms import NoLabelSuffix
 from papers.logformat import LogFormatError, parse_log
 from papers.models import Role, get_log_for_user
 from papers.transfer import export_json, export_markdown, import_markdown, save_document
@@ -47,7 +48,7 @@ def _size(n):
     return f"{n} bytes"
 
 
-class ImportForm(forms.Form):
+class ImportForm(NoLabelSuffix, forms.Form):
     file = forms.FileField(
         label="Markdown file",
         help_text="A reading log in markdown (.md, .markdown or .txt), UTF-8.",

@@ -177,8 +177,10 @@ def test_a_note_turned_into_a_question_refreshes_the_questions_panel(client, car
     client.force_login(carol)
     response = client.post(note_url("note_to_question", note), **htmx)
     assert "questions-changed" in response["HX-Trigger"]
-    # The panel hears the event (only from a note's "Make it a question" form)
-    # and asks the page URL for itself.
+    # The panel comes along out of band (focus on the new question), so it needs
+    # no second request; the page URL still answers it to whoever asks.
+    assert 'id="question-list" class="questions stack-sm"' in response.content.decode()
+    assert "Why six layers?" in response.content.decode()
     page = reverse("paper_detail", args=[paper.log.slug, paper.number])
     panel = client.get(page, HTTP_HX_TARGET="question-list", **htmx)
     assert_partial(panel, "question-list")
