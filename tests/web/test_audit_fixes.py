@@ -170,9 +170,7 @@ def test_a_question_edited_later_says_edited(client, carol, log, paper):
 # -- 3. Resolving re-orders the panel at once ---------------------------------------
 
 
-def test_resolving_in_the_panel_answers_the_whole_list_in_its_new_order(
-    client, carol, log, paper
-):
+def test_resolving_in_the_panel_answers_the_whole_list_in_its_new_order(client, carol, log, paper):
     first = make_question(paper, by=carol, body="First")
     second = make_question(paper, by=carol, body="Second")
     client.force_login(carol)
