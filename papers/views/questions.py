@@ -28,6 +28,7 @@ PANEL = "papers/_questions.html"
 PAGE = "papers/log_questions.html"
 FORM_PAGE = "papers/question_form.html"
 QUESTIONS_PER_PAGE = 50
+PAPER_CHOICES_LIMIT = 200
 
 
 def _is_curator(role):
@@ -293,11 +294,21 @@ def log_questions(request, slug):
         return render(request, f"{PAGE}#question-results", context)
     asked = Question.objects.in_log(log)
     context.update(
-        papers=Paper.objects.filter(pk__in=asked.values("paper")).only("number", "title"),
+        papers=_paper_choices(Paper.objects.filter(pk__in=asked.values("paper"))),
         askers=User.objects.filter(pk__in=asked.values("author")).order_by("username"),
         log_open_question_count=asked.open().count(),
     )
     return render(request, PAGE, context)
+
+
+def _paper_choices(papers):
+    """Papers to pick from in the filter, or None when there are too many for a list.
+
+    A select of thousands of titles is slow to render and useless to scroll;
+    then the filter asks for the paper's number instead.
+    """
+    papers = list(papers.only("number", "title")[: PAPER_CHOICES_LIMIT + 1])
+    return papers if len(papers) <= PAPER_CHOICES_LIMIT else None
 
 
 def _filtered(log, params):

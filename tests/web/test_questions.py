@@ -565,3 +565,18 @@ def test_the_questions_page_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(10):
         response = client.get(url("log_questions", log))
     assert response.status_code == 200
+
+
+def test_with_many_papers_the_paper_filter_asks_for_a_number(client, log, carol, monkeypatch):
+    from papers.views import questions as views
+
+    monkeypatch.setattr(views, "PAPER_CHOICES_LIMIT", 2)
+    for title in ("One", "Two", "Three"):
+        make_question(make_paper(log, by=carol, title=title), by=carol, body=f"About {title}?")
+    client.force_login(carol)
+    url = reverse("log_questions", args=[log.slug])
+    html = client.get(url).content.decode()
+    assert 'type="number" id="filter-paper"' in html and '<select id="filter-paper"' not in html
+    html = client.get(url, {"paper": 2}).content.decode()
+    assert "About Two?" in html and "About One?" not in html
+    assert 'value="2"' in html
