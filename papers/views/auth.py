@@ -1,9 +1,13 @@
-"""Django's sign-in views, answering invalid input with 422 like every other form."""
+"""Django's sign-in views, answering invalid input with 422 like every other form,
+and labelled without colons like the rest of the app."""
 
 from django.contrib.auth import views as auth_views
 
 
 class _Unprocessable:
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "label_suffix": ""}
+
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=422)
 

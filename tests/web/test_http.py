@@ -32,3 +32,8 @@ def test_a_wrong_old_password_is_422_and_changes_nothing(client, carol):
     assert response.status_code == 422
     carol.refresh_from_db()
     assert carol.check_password(PASSWORD)
+
+
+def test_sign_in_labels_have_no_colons_like_the_rest_of_the_app(client):
+    html = client.get(reverse("login")).content.decode()
+    assert ">Username</label>" in html and ">Username:</label>" not in html
