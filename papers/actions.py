@@ -297,6 +297,8 @@ def paper_edit(paper, *, by, form):
 
 @transaction.atomic
 def note_edit(note, *, by, body, anchor_kind="", anchor_label=""):
+    if (note.body, note.anchor_kind, note.anchor_label) != (body, anchor_kind, anchor_label):
+        note.mark_edited(by=by)
     note.body, note.anchor_kind, note.anchor_label = body, anchor_kind, anchor_label
     note.updated_by = by
     note.save()
@@ -330,6 +332,8 @@ def note_move(note, direction, *, by):
 
 @transaction.atomic
 def comment_edit(comment, *, by, body):
+    if comment.body != body:
+        comment.mark_edited(by=by)
     comment.body = body
     comment.updated_by = by
     comment.save()
@@ -366,6 +370,8 @@ def _paper_of(comment):
 
 @transaction.atomic
 def question_edit(question, *, by, body):
+    if question.body != body:
+        question.mark_edited(by=by)
     question.body = body
     question.updated_by = by
     question.save()

@@ -53,6 +53,8 @@ class StampedAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         _stamp(obj, request.user, adding=not change)
+        if change and "body" in form.changed_data:
+            obj.mark_edited(by=request.user)
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):

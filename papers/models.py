@@ -484,6 +484,12 @@ class Authored(TimeStamped):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # When and by whom the text was last changed after it was written: moves,
+    # resolutions and hiding change updated_at, not these.
+    edited_at = models.DateTimeField(null=True, blank=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         abstract = True
@@ -502,21 +508,22 @@ class Authored(TimeStamped):
             return True
         return role.allows(Role.MEMBER) and self.author_id == user.pk
 
-    # Saves within this time of writing (a typo fixed at once) do not count as edits.
+    # Changes within this time of writing (a typo fixed at once) are not marked.
     EDIT_GRACE = timedelta(minutes=1)
 
     @property
     def was_edited(self):
-        """Say whether someone changed this after writing it (for an "edited" mark).
-
-        Reads no relation: compare ids, and select_related("updated_by") in lists
-        that show who edited.
-        """
-        if self.updated_by_id is None or self.created_at is None or self.updated_at is None:
+        """Say whether the text changed after it was written (for an "edited" mark)."""
+        if self.edited_at is None:
             return False
-        if self.updated_by_id != self.author_id:
-            return True
-        return self.updated_at - self.created_at > self.EDIT_GRACE
+        return (
+            self.edited_by_id != self.author_id
+            or self.edited_at - self.created_at > self.EDIT_GRACE
+        )
+
+    def mark_edited(self, *, by):
+        """Record that `by` changed the text just now."""
+        self.edited_at, self.edited_by, self.updated_by = timezone.now(), by, by
 
 
 class Note(Authored):
@@ -616,18 +623,6 @@ class Question(Authored):
     @property
     def is_open(self):
         return self.status == self.Status.OPEN
-
-    @property
-    def was_edited(self):
-        """Say whether the text was changed, not counting a resolution as an edit.
-
-        Resolving saves the question too; when that was its last change, it was
-        not an edit of the text. (Reopening cannot be told apart from an edit
-        without an edited_at field.)
-        """
-        if self.resolved_at and abs(self.updated_at - self.resolved_at) < timedelta(seconds=2):
-            return False
-        return super().was_edited
 
     def resolve(self, *, by, resolution="", answer=None):
         """Mark the question resolved, by a text, a reply that answered it, or both."""

@@ -78,10 +78,10 @@ def paper_page_context(request, log, role, paper, **extra):
     the page with authors (1).
     """
     user = request.user
-    notes = list(paper.notes.select_related("author", "updated_by"))
+    notes = list(paper.notes.select_related("author", "edited_by"))
     questions = list(
         paper.questions.open_first().select_related(
-            "author", "updated_by", "resolved_by", "answer__author"
+            "author", "edited_by", "resolved_by", "answer__author"
         )
     )
     attach_comments(paper, notes, questions, role)
@@ -179,7 +179,7 @@ def paper_field_edit(request, slug, number, field):
 def _note_for(request, slug, pk, *, edit=True):
     log, role = get_log_for_user(request.user, slug, need=Role.MEMBER)
     note = get_object_or_404(
-        Note.objects.select_related("paper__log", "author", "updated_by"), pk=pk, paper__log=log
+        Note.objects.select_related("paper__log", "author", "edited_by"), pk=pk, paper__log=log
     )
     if edit and not note.can_edit(request.user, role):
         raise PermissionDenied("Only the note's author, or a curator, can change it.")

@@ -47,7 +47,7 @@ def _with_replies(questions, role):
 
 def _get_question(log, role, pk):
     """Return the log's question pk, with what its partial shows, or 404."""
-    questions = Question.objects.select_related("paper", "author", "updated_by", "resolved_by")
+    questions = Question.objects.select_related("paper", "author", "edited_by", "resolved_by")
     question = get_object_or_404(_with_replies(questions, role), pk=pk, paper__log=log)
     question.paper.log = log  # get_absolute_url reads it
     return question
@@ -96,7 +96,7 @@ def _done(request, log, role, question, message, *, removed_html=None, moved=Fal
         html += count_html
     elif moved:
         questions = question.paper.questions.open_first().select_related(
-            "author", "updated_by", "resolved_by", "answer__author"
+            "author", "edited_by", "resolved_by", "answer__author"
         )
         context.update(questions=list(_with_replies(questions, role)), focus_question=question.pk)
         html = render_to_string(f"{PANEL}#question-list", context, request)
@@ -279,7 +279,7 @@ def log_questions(request, slug):
     log, role = get_log_for_user(request.user, slug)
     filters, questions = _filtered(log, request.GET)
     questions = _with_replies(
-        questions.select_related("paper", "author", "updated_by", "resolved_by"), role
+        questions.select_related("paper", "author", "edited_by", "resolved_by"), role
     ).order_by("status", "-created_at", "-pk")  # open first, newest first
     page_obj = Paginator(questions, QUESTIONS_PER_PAGE).get_page(request.GET.get("page"))
     context = {

@@ -160,11 +160,28 @@ def test_a_note_edited_by_someone_else_says_edited_by_whom(client, bob, carol, l
 def test_a_question_edited_later_says_edited(client, carol, log, paper):
     question = make_question(paper, by=carol)
     Question.objects.filter(pk=question.pk).update(
-        updated_by=carol, updated_at=question.created_at + timedelta(hours=2)
+        edited_by=carol, edited_at=question.created_at + timedelta(hours=2)
     )
     client.force_login(carol)
     html = client.get(url("paper_detail", log.slug, paper.number)).content.decode()
     assert "edited by carol" in html
+
+
+def test_resolving_moving_or_a_quick_fix_is_not_an_edit(client, carol, bob, log, paper):
+    from papers import actions
+
+    question = make_question(paper, by=carol)
+    actions.question_resolve(question, by=bob, resolution="Done")
+    actions.question_reopen(question, by=bob)
+    note = make_note(paper, by=carol, body="First")
+    actions.note_move(make_note(paper, by=carol, body="Second"), "up", by=carol)
+    actions.note_edit(note, by=carol, body="First, typo fixed")  # within a minute
+    question.refresh_from_db()
+    note.refresh_from_db()
+    assert not question.was_edited and not note.was_edited
+    actions.note_edit(note, by=bob, body="First, as bob reads it")
+    note.refresh_from_db()
+    assert note.was_edited and note.edited_by == bob
 
 
 # -- 3. Resolving re-orders the panel at once ---------------------------------------
