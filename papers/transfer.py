@@ -387,6 +387,7 @@ def export_json(log):
             "id": n.pk, "paper": n.paper_id, "position": n.position, "body": n.body,
             "anchor_kind": n.anchor_kind, "anchor_label": n.anchor_label,
             "author": who(n.author_id), "updated_by": who(n.updated_by_id),
+            "edited_by": who(n.edited_by_id), "edited_at": _dt(n.edited_at),
             "created_at": _dt(n.created_at), "updated_at": _dt(n.updated_at),
         }
         for n in Note.objects.filter(paper__log=log).order_by("pk")
@@ -397,6 +398,7 @@ def export_json(log):
             "body": q.body, "status": q.status, "resolution": q.resolution,
             "resolved_by": who(q.resolved_by_id), "resolved_at": _dt(q.resolved_at),
             "answer": q.answer_id, "author": who(q.author_id), "updated_by": who(q.updated_by_id),
+            "edited_by": who(q.edited_by_id), "edited_at": _dt(q.edited_at),
             "created_at": _dt(q.created_at), "updated_at": _dt(q.updated_at),
         }
         for q in Question.objects.filter(paper__log=log).order_by("pk")
@@ -407,6 +409,7 @@ def export_json(log):
             "parent": c.parent_id, "body": c.body, "hidden": c.hidden,
             "hidden_by": who(c.hidden_by_id), "hidden_at": _dt(c.hidden_at),
             "author": who(c.author_id), "updated_by": who(c.updated_by_id),
+            "edited_by": who(c.edited_by_id), "edited_at": _dt(c.edited_at),
             "created_at": _dt(c.created_at), "updated_at": _dt(c.updated_at),
         }
         for c in log.comments.order_by("pk")
@@ -415,7 +418,7 @@ def export_json(log):
         {
             "id": e.pk, "date": e.date.isoformat(), "text": e.text, "kind": e.kind,
             "paper": e.paper_id,
-            "author": who(e.author_id), "hidden": e.hidden,
+            "author": who(e.author_id), "updated_by": who(e.updated_by_id), "hidden": e.hidden,
             "created_at": _dt(e.created_at), "updated_at": _dt(e.updated_at),
         }
         for e in log.changelog.order_by("pk")
@@ -426,6 +429,7 @@ def export_json(log):
         "log": {
             "slug": log.slug, "title": log.title, "description": log.description,
             "visibility": log.visibility, "created_by": who(log.created_by_id),
+            "updated_by": who(log.updated_by_id),
             "created_at": _dt(log.created_at), "updated_at": _dt(log.updated_at),
         },
         "members": [
@@ -481,7 +485,7 @@ def _restore(backup, *, slug):
     log = ReadingLog.objects.create(
         slug=slug, title=data["title"], description=data["description"],
         visibility=data["visibility"], created_by=user(data["created_by"]),
-        created_at=dt(data["created_at"]),
+        updated_by=user(data["updated_by"]), created_at=dt(data["created_at"]),
     )  # fmt: skip
     for member in backup["members"]:
         Membership.objects.create(
@@ -512,6 +516,7 @@ def _restore(backup, *, slug):
             body_html=render_markdown(item["body"]), anchor_kind=item["anchor_kind"],
             anchor_label=item["anchor_label"], author=user(item["author"]),
             updated_by=user(item["updated_by"]), created_at=dt(item["created_at"]),
+            edited_by=user(item["edited_by"]), edited_at=dt(item["edited_at"]),
         )  # fmt: skip
     Note.objects.bulk_create(notes.values(), batch_size=BATCH)
 
@@ -524,6 +529,7 @@ def _restore(backup, *, slug):
             resolved_by=user(item["resolved_by"]), resolved_at=dt(item["resolved_at"]),
             author=user(item["author"]), updated_by=user(item["updated_by"]),
             created_at=dt(item["created_at"]),
+            edited_by=user(item["edited_by"]), edited_at=dt(item["edited_at"]),
         )  # fmt: skip
     Question.objects.bulk_create(questions.values(), batch_size=BATCH)
 
@@ -537,6 +543,7 @@ def _restore(backup, *, slug):
             hidden_by=user(item["hidden_by"]), hidden_at=dt(item["hidden_at"]),
             author=user(item["author"]), updated_by=user(item["updated_by"]),
             created_at=dt(item["created_at"]),
+            edited_by=user(item["edited_by"]), edited_at=dt(item["edited_at"]),
         )  # fmt: skip
     Comment.objects.bulk_create(comments.values(), batch_size=BATCH)
     for item in backup["comments"]:
@@ -553,6 +560,7 @@ def _restore(backup, *, slug):
             log=log, date=parse_date(item["date"]), text=item["text"],
             text_html=render_markdown(item["text"]), kind=item["kind"],
             paper=papers.get(item["paper"]), author=user(item["author"]),
+            updated_by=user(item["updated_by"]),
             hidden=item["hidden"], created_at=dt(item["created_at"]),
         )
         for item in backup["changelog"]

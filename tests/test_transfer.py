@@ -129,7 +129,8 @@ def test_json_export_restores_into_an_empty_database(log, paper, carol, bob):
     from papers import actions
 
     actions.question_resolve(question, by=carol, answer=reply)
-    ChangeLogEntry.objects.create(log=log, text="By hand", author=bob)
+    actions.note_edit(note, by=bob, body="Figure 1 shows the encoder stack.")
+    ChangeLogEntry.objects.create(log=log, text="By hand", author=bob, updated_by=carol)
     backup = json.loads(json.dumps(export_json(log)))
     counts = row_counts()
 
@@ -137,6 +138,7 @@ def test_json_export_restores_into_an_empty_database(log, paper, carol, bob):
     restored = import_json(backup)
     assert row_counts() == counts
     assert canonical(export_json(restored)) == canonical(backup)
+    assert Note.objects.get().edited_by == bob
 
 
 def canonical(backup):
