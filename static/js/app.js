@@ -15,6 +15,9 @@
    - <form data-url-fields> (a filter form that pushes its query to the URL) shows the
      restored URL's values after back/forward: htmx's history cache keeps markup, not
      what was typed, so the box would otherwise show the newer search.
+   - A request that fails (403, 404, 500: htmx swaps nothing) or cannot be sent
+     (offline) says so in #messages instead of doing nothing. Background requests
+     marked `data-quiet-errors` (the live-update poll) stay silent: the next one retries.
 */
 (function () {
   "use strict";
@@ -94,6 +97,49 @@
         if (field.tagName === "SELECT" && field.selectedIndex < 0) field.selectedIndex = 0;
       });
     });
+  });
+
+  var FAILURES = {
+    403: "You are not allowed to do that in this log.",
+    404: "That is not there any more: someone may have deleted it. Reload the page to see the log as it is now.",
+    413: "That is too large to send.",
+    429: "Too many requests at once; wait a moment and try again.",
+  };
+
+  function showError(text) {
+    var box = document.getElementById("messages");
+    if (!box) return;
+    var list = box.querySelector("ul.messages");
+    if (!list) {
+      list = document.createElement("ul");
+      list.className = "messages";
+      box.appendChild(list);
+    }
+    var last = list.lastElementChild;
+    if (last && last.textContent === text) return; // the same failure again: say it once
+    var item = document.createElement("li");
+    item.className = "message message-error";
+    item.setAttribute("role", "alert");
+    item.textContent = text;
+    list.appendChild(item);
+  }
+
+  function quiet(event) {
+    var elt = event.detail && event.detail.elt;
+    return elt && elt.closest && elt.closest("[data-quiet-errors]");
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    if (quiet(event)) return;
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    showError(
+      FAILURES[status] || "Something went wrong on our side (error " + status + "). Please try again."
+    );
+  });
+
+  document.addEventListener("htmx:sendError", function (event) {
+    if (quiet(event)) return;
+    showError("Readinglog could not be reached: check your connection and try again.");
   });
 
   // Capture phase, so it runs before htmx turns the submit into a request.

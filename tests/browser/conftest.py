@@ -82,13 +82,19 @@ def browser():
 EXPECTED_CONSOLE = re.compile(r"Failed to load resource: the server responded with a status of 422")
 
 
-def watch_errors(page, errors):
-    """Collect uncaught exceptions and console errors of a page into `errors`."""
+def watch_errors(page, errors, allow_console=None):
+    """Collect uncaught exceptions and console errors of a page into `errors`.
+
+    `allow_console` is a text a test expects in a console error (e.g. "status of 403").
+    """
     page.on("pageerror", lambda error: errors.append(f"{page.url}: uncaught {error}"))
 
     def on_console(message):
-        if message.type == "error" and not EXPECTED_CONSOLE.search(message.text):
-            errors.append(f"{page.url}: console error: {message.text}")
+        if message.type != "error" or EXPECTED_CONSOLE.search(message.text):
+            return
+        if allow_console and allow_console in message.text:
+            return
+        errors.append(f"{page.url}: console error: {message.text}")
 
     page.on("console", on_console)
 
@@ -102,7 +108,7 @@ def new_page(browser, live_server):
     contexts = []
     errors = []
 
-    def make(*, java_script_enabled=True, width=1280, height=900):
+    def make(*, java_script_enabled=True, width=1280, height=900, allow_console=None):
         context = browser.new_context(
             base_url=live_server.url,
             java_script_enabled=java_script_enabled,
@@ -111,7 +117,7 @@ def new_page(browser, live_server):
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
-        watch_errors(page, errors)
+        watch_errors(page, errors, allow_console)
         return page
 
     yield make
