@@ -37,3 +37,27 @@ def test_a_wrong_old_password_is_422_and_changes_nothing(client, carol):
 def test_sign_in_labels_have_no_colons_like_the_rest_of_the_app(client):
     html = client.get(reverse("login")).content.decode()
     assert ">Username</label>" in html and ">Username:</label>" not in html
+
+
+def test_not_found_is_a_friendly_page_that_never_names_a_private_log(client, log, mallory):
+    client.force_login(mallory)
+    response = client.get(reverse("log_detail", args=[log.slug]))
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Nothing here" in html and log.title not in html
+
+
+def test_forbidden_says_why_and_what_to_do(client, log, dave):
+    client.force_login(dave)
+    response = client.post(reverse("paper_add", args=[log.slug]), {"title": "x"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "You need to be a member to do that." in html
+    assert "Members page" in html
+
+
+def test_server_errors_get_a_calm_page():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "Something went wrong on our side" in html and "app.css" in html
