@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
@@ -343,15 +343,20 @@ class PaperQuerySet(models.QuerySet):
         )
 
     def search(self, text):
-        """Papers whose title, authors, ids or TL;DR contain every word of text."""
+        """Papers that contain every word of text: in their fields, notes or questions."""
         qs = self
         for word in text.split():
+            in_notes = Note.objects.filter(paper=OuterRef("pk"), body__icontains=word)
+            in_questions = Question.objects.filter(paper=OuterRef("pk"), body__icontains=word)
             qs = qs.filter(
                 Q(title__icontains=word)
                 | Q(authors__icontains=word)
                 | Q(arxiv_id__icontains=word)
                 | Q(doi__icontains=word)
                 | Q(tldr__icontains=word)
+                | Q(curiosity_note__icontains=word)
+                | Exists(in_notes)
+                | Exists(in_questions)
             )
         return qs
 

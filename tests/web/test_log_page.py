@@ -236,3 +236,22 @@ def test_markdown_preview_is_for_members(client, dave, mallory, log):
     assert client.post(preview, {"body": "x"}).status_code == 403
     client.force_login(mallory)
     assert client.post(preview, {"body": "x"}).status_code == 404
+
+
+def test_search_finds_words_in_notes_and_questions_too(client, carol, log):
+    from tests.conftest import make_note
+
+    noted = make_paper(log, by=carol, title="Towards Responsible Generative AI")
+    asked = make_paper(log, by=carol, title="Attention Is All You Need")
+    make_paper(log, by=carol, title="Scaling Laws")
+    make_note(noted, by=carol, body="Interesting that there's sycophancy in LLMs.")
+    make_question(asked, by=carol, body="Why divide by sqrt(d_k)?")
+    client.force_login(carol)
+
+    def found(query):
+        html = client.get(reverse("log_detail", args=[log.slug]), {"q": query}).content.decode()
+        return [title for title in ("Towards", "Attention Is", "Scaling") if title in html]
+
+    assert found("sycophancy") == ["Towards"]
+    assert found("sqrt") == ["Attention Is"]
+    assert found("sycophancy attention") == []
