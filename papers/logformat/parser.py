@@ -28,6 +28,7 @@ from papers.logformat.syntax import (
     TLDR_RE,
     first_paper_url,
     is_changelog_heading,
+    is_lead_in,
     is_note_label,
     is_paper_url,
     is_question_label,
@@ -288,6 +289,19 @@ class _PaperState:
         self.indented_replies = False
 
 
+class _LeadIn:
+    """A note "The paper:" taking the unindented bullets below it as its list."""
+
+    __slots__ = ("note", "text", "line", "first", "warning")
+
+    def __init__(self, note, line):
+        self.note = note
+        self.text = note.body
+        self.line = line
+        self.first = None  # the line of its first item
+        self.warning = None
+
+
 class _Parser:
     def __init__(self, lines, text):
         self.lines = lines
@@ -300,6 +314,7 @@ class _Parser:
         self.first_line_of = {}  # paper number → line of its heading
         self.unnumbered = []
         self.last = None  # (object or list, attribute or index) of the last text read
+        self.lead_in = None  # a _LeadIn taking the bullets below it
         self.vocabulary = None
 
     def warn(self, line, message):
@@ -308,6 +323,9 @@ class _Parser:
     def run(self):
         blocks = _scan(self.lines, range(1, len(self.lines) + 1), strict=True)
         for block in blocks:
+            if block.kind != "item" or block.blank_before:
+                # A lead-in takes only the bullets right below it, up to a blank line.
+                self.lead_in = None
             if block.kind == "heading" and self._heading(block):
                 continue
             if self.area == "preamble":
@@ -495,6 +513,10 @@ class _Parser:
         text = block.text
         if not paper.text_url:
             paper.text_url = first_paper_url(text)
+        if self.lead_in is not None:
+            if self._takes_item(block):
+                return
+            self.lead_in = None
         if block.kind in ("heading", "fence"):
             if block.kind == "heading":
                 text = self.lines[block.start].strip()
@@ -531,12 +553,46 @@ class _Parser:
         if anchor:
             kind, label, rest = anchor
             self._add_note(NoteEntry(body=rest.strip(), anchor_kind=kind, anchor_label=label))
-        else:
-            self._add_note(NoteEntry(body=text))
+            return
+        note = NoteEntry(body=text)
+        self._add_note(note)
+        if block.kind == "item" and is_lead_in(text):
+            self.lead_in = _LeadIn(note, block.line)
 
     def _add_note(self, note):
         self.paper.entry.notes.append(note)
         self.last = (note, "body")
+
+    def _takes_item(self, block):
+        """Nest a bullet under the lead-in above it ("The paper:"); False when it is no item.
+
+        The bullet must follow in the same group (run() ends the lead-in at a
+        blank line or any other block) and be a plain note: another lead-in, a
+        label or the paper's link keeps its own meaning.
+        """
+        text = block.text
+        if (
+            block.kind != "item"
+            or is_lead_in(text)
+            or is_note_label(text)
+            or unescape_label(text, is_note_label) is not None
+            or ((found := own_line_url(text)) and is_paper_url(found[0]))
+        ):
+            return False
+        lead_in = self.lead_in
+        first, *rest = block.lines
+        nested = [f"- {first}", *(f"  {line}" if line else "" for line in rest)]
+        lead_in.note.body += "\n" + "\n".join(nested)
+        if lead_in.warning is None:
+            lead_in.first = block.line
+            lead_in.warning = ParseWarning(line=lead_in.line, message="")
+            self.doc.warnings.append(lead_in.warning)
+        # One warning for the whole group, its range growing with each bullet.
+        first, last = lead_in.first, block.numbers[-1]
+        lines = f"line {first}" if first == last else f"lines {first}–{last}"
+        items = "item" if first == last else "items"
+        lead_in.warning.message = f"Guessed: {lines} read as the {items} of '{lead_in.text}'."
+        return True
 
     # -- questions ---------------------------------------------------------------
 

@@ -302,6 +302,24 @@ def is_note_label(text):
     )
 
 
+# A lead-in: a bullet that is nothing but a few words and a colon, "The paper:"
+# or "**Pros:**", whose list lost its indentation (docs/log-format.md).
+LEAD_IN_MAX_WORDS = 8
+
+
+def is_lead_in(text):
+    """Tell whether a one-line note is nothing but a short lead-in ending with a colon."""
+    if "\n" in text or is_note_label(text) or unescape_label(text, is_note_label) is not None:
+        return False
+    words = text.rstrip("*_").split()
+    return (
+        bool(words)
+        and words[-1].endswith(":")
+        and len(words) <= LEAD_IN_MAX_WORDS
+        and any(char.isalnum() for char in text)
+    )
+
+
 def link_label(text):
     """Return the URL of a `Link: <url>` line, "" for `Link: none`, None otherwise."""
     match = LINK_RE.match(text)

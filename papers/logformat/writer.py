@@ -15,6 +15,7 @@ from papers.logformat.syntax import (
     canonical_anchor_label,
     escape_label,
     first_paper_url,
+    is_lead_in,
     is_note_label,
     is_paper_url,
     is_question_label,
@@ -66,8 +67,14 @@ def _paper(paper):
         bullets += _item("curiosity: " + (f"{level}, {note}" if level and note else level or note))
     if paper.tldr:
         bullets += _item("TL;DR: " + paper.tldr)
+    previous = ""
     for entry in paper.notes:
-        bullets += _item(_note(entry))
+        text = _note(entry)
+        if is_lead_in(previous):
+            # A note "The paper:" would take the next bullet as its item.
+            bullets.append("")
+        bullets += _item(text)
+        previous = text
     questions = _questions(paper.questions)
 
     lines = [_heading(3, f"[{paper.number}] {paper.title}")]

@@ -57,6 +57,7 @@ TRICKY_STARTS = (
     "1. romeo",
     "> sierra",
     "**tango:**",
+    "The paper:",
 )
 
 sentence = st.lists(st.sampled_from(WORDS), min_size=1, max_size=7).map(" ".join)
@@ -209,7 +210,7 @@ LINKS = [
 @st.composite
 def messy_block(draw):
     """One block of a paper's section, in one of the ways people write it."""
-    kind = draw(st.sampled_from(["note", "anchored", "nested", "para", "link", "label"]))
+    kind = draw(st.sampled_from(["note", "anchored", "nested", "para", "link", "label", "lead-in"]))
     m = draw(marker)
     if kind == "note":
         return [f"{m} {draw(plain)}"]
@@ -222,6 +223,13 @@ def messy_block(draw):
         return [f"{m} {start} {draw(plain)}"]
     if kind == "nested":
         return [f"{m} {draw(plain)}", f"{draw(indent)}{draw(marker)} {draw(plain)}"]
+    if kind == "lead-in":
+        # "The paper:" and the bullets below it that lost their indentation.
+        lead = draw(st.sampled_from(["The paper:", "**Pros:**", "Cons, in short:"]))
+        return [
+            f"{m} {lead}",
+            *(f"{draw(marker)} {draw(plain)}" for _ in range(draw(st.integers(0, 2)))),
+        ]
     if kind == "para":
         return ["", draw(plain).capitalize(), ""]
     if kind == "link":

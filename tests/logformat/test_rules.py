@@ -197,6 +197,88 @@ def test_bullets_of_every_marker_and_their_children_make_one_note_each():
     ]
 
 
+# -- lead-ins whose list lost its indentation ----------------------------------------
+
+
+def test_a_lead_in_takes_the_bullets_below_it_up_to_a_blank_line():
+    text = "### [1] P\n\n- first\n- The paper:\n- does one thing\n* and another\n\n- after\n"
+    doc = parse_log(text)
+    assert doc.papers[0].notes == [
+        NoteEntry("first"),
+        NoteEntry("The paper:\n- does one thing\n- and another"),
+        NoteEntry("after"),
+    ]
+    assert [(w.line, w.message) for w in doc.warnings] == [
+        (4, "Guessed: lines 5–6 read as the items of 'The paper:'.")
+    ]
+    exported = write_log(doc)
+    assert "- The paper:\n  - does one thing\n  - and another\n- after\n" in exported
+    assert parse_log(exported) == doc
+    assert parse_log(exported).warnings == []
+
+
+def test_a_lead_in_ends_at_the_next_lead_in():
+    text = "### [1] P\n\n- **Pros:**\n- fast\n- Cons, as I see them:\n- slow\n  - very\n"
+    doc = parse_log(text)
+    assert doc.papers[0].notes == [
+        NoteEntry("**Pros:**\n- fast"),
+        NoteEntry("Cons, as I see them:\n- slow\n  - very"),
+    ]
+    assert [w.message for w in doc.warnings] == [
+        "Guessed: line 4 read as the item of '**Pros:**'.",
+        "Guessed: lines 6–7 read as the items of 'Cons, as I see them:'.",
+    ]
+    assert round_trips(doc)
+
+
+def test_a_lead_in_leaves_a_labelled_bullet_or_the_papers_link_alone():
+    text = (
+        "### [1] P\n\n- Figures:\n- Fig 2: the loss\n- plain\n\n"
+        "- Links:\n- https://arxiv.org/abs/2407.12687\n\n- Summary:\n- TLDR: short\n"
+    )
+    paper = only_paper(text)
+    assert paper.notes == [
+        NoteEntry("Figures:"),
+        NoteEntry("the loss", "figure", "Figure 2"),
+        NoteEntry("plain"),  # the label ended the group
+        NoteEntry("Links:"),
+        NoteEntry("Summary:"),
+    ]
+    assert (paper.arxiv_id, paper.tldr) == ("2407.12687", "short")
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        "- The paper:\n  - already indented, as in:\n- next",  # it has its children
+        "- The paper:\n\n- after a blank line",
+        "- The paper, as far as I can tell after one read:\n- more than eight words",
+        "- Figure 1:\n- an anchor label",
+        "- Abstract:\n- an anchor label",
+        "- curiosity:\n- a label",
+        "- Figure 1\\: escaped:\n- an escaped label",
+        "- MCTS:?\n- ends with a question mark",
+        "- The paper: does this\n- the colon is not at the end",
+        "**The paper:**- glued\n- to a bullet",
+        "Thoughts:\n- a paragraph",
+        "#### I haven't understood\n\n- Questions:\n- in a question section",
+    ],
+)
+def test_what_is_no_lead_in_stays_as_it_was(lines):
+    doc = parse_log(f"### [1] P\n\n{lines}\n")
+    assert not any("read as the item" in w.message for w in doc.warnings)
+    assert round_trips(doc)
+
+
+def test_a_note_that_looks_like_a_lead_in_is_written_apart_from_the_next():
+    notes = [NoteEntry("The paper:"), NoteEntry("a note of its own"), NoteEntry("Pros:")]
+    doc = LogDocument(papers=[PaperEntry(number=1, title="P", notes=notes)])
+    text = write_log(doc)
+    assert "- The paper:\n\n- a note of its own\n- Pros:\n" in text
+    assert round_trips(doc)
+    assert parse_log(text).warnings == []
+
+
 def test_code_tables_and_math_are_kept_whole_inside_notes():
     body = (
         "Figure 2: the loss\n"

@@ -75,8 +75,28 @@ def test_it_reads_the_tldr_paragraph(doc):
 
 
 def test_it_counts_notes_per_paper(doc):
-    assert [len(p.notes) for p in doc.papers] == [16, 1, 2, 2, 12, 9, 10, 19, 27]
-    assert paper(doc, 1).notes[0] == NoteEntry("The paper:")
+    # Paper [1] has 14 notes, not 16: "The paper:" (line 11) takes the two
+    # unindented bullets below it (lines 12-13) as its list, as a reader does.
+    # The lead-in rule fires nowhere else in the sample.
+    assert [len(p.notes) for p in doc.papers] == [14, 1, 2, 2, 12, 9, 10, 19, 27]
+    assert paper(doc, 1).notes[0] == NoteEntry(
+        "The paper:\n"
+        "- majorly focuses HCI aspects with newly emergent Gen AI technologies in EdTech.\n"
+        "- summarizes current situations of gen AI tutor for educaiton in the form of a chatbot "
+        "from pedagogical perspectives with enphasis on evaluation, introducing their benchmarks "
+        "tailored for education context."
+    )
+    assert paper(doc, 1).notes[1].body.startswith("The authors used SFT")
+    assert not any("\n- " in n.body for p in doc.papers for n in p.notes if p.number != 1), (
+        "no other note of the sample holds a list"
+    )
+
+
+def test_it_warns_about_the_lead_in_it_guessed(doc):
+    lead_ins = [w for w in doc.warnings if "read as the items of" in w.message]
+    assert [(w.line, w.message) for w in lead_ins] == [
+        (11, "Guessed: lines 12–13 read as the items of 'The paper:'.")
+    ]
 
 
 def test_it_reads_anchors_in_their_many_spellings(doc):
@@ -151,7 +171,8 @@ def test_it_reads_the_questions_of_paper_1_with_guessed_replies(doc):
     ]
     assert [q.replies for q in questions if q is not questions[1]] == [[], [], []]
     guessed = [w.line for w in doc.warnings if w.message.startswith("Guessed")]
-    assert guessed[:3] == [34, 35, 36]
+    # Line 11 is the lead-in "The paper:" of the notes (see above); then the replies.
+    assert guessed[:4] == [11, 34, 35, 36]
 
 
 def test_it_reads_the_questions_of_paper_3_in_two_sections(doc):
@@ -213,6 +234,7 @@ def test_the_export_is_in_the_samples_style(doc):
     assert "- curiosity: interesting, but less technical" in text
     assert "- TL;DR: The authors introduced" in text
     assert "- Section 3.4: for speech recognition" in text
+    assert "- The paper:\n  - majorly focuses HCI aspects" in text
     assert (
         "- Welch t-test, I did not know about it. What's different from the usual t-test?\n"
         "  - Welch's t-test is a better version" in text
