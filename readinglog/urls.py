@@ -1,10 +1,16 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from papers.views import auth
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Pages without our <link rel="icon"> (Django admin) make browsers ask here;
+    # lazy, because the static name is only known once the app runs (manifest).
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True)),
     # Django's auth views, with 422 for invalid input; the rest of auth.urls as is.
     path("accounts/login/", auth.LoginView.as_view(), name="login"),
     path(

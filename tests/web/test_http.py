@@ -61,3 +61,16 @@ def test_server_errors_get_a_calm_page():
 
     html = render_to_string("500.html")
     assert "Something went wrong on our side" in html and "app.css" in html
+
+
+def test_every_response_carries_a_strict_content_security_policy(client, log, carol):
+    client.force_login(carol)
+    for url in (reverse("home"), reverse("log_detail", args=[log.slug]), "/admin/login/"):
+        policy = client.get(url)["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "style-src 'self'" in policy
+        assert "unsafe-inline" not in policy
+
+
+def test_the_favicon_is_found_where_browsers_look(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
