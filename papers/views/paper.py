@@ -95,7 +95,6 @@ def paper_page_context(request, log, role, paper, **extra):
         "paper": paper,
         "notes": notes,
         "questions": questions,
-        "open_question_count": sum(1 for q in questions if q.is_open),
         "paper_comments": paper.visible_comments,
         "can_write": can_write,
         "can_comment": can_write,
@@ -113,7 +112,7 @@ def paper_page_context(request, log, role, paper, **extra):
 # (on `notes-changed` / `questions-changed`): HX-Target names the partial.
 REFRESHABLE = {
     "note-list": TEMPLATE + "#note-list",
-    "question-list": "papers/_questions.html#question-list",
+    "question-list": QUESTIONS + "#question-list",
 }
 
 
@@ -176,12 +175,13 @@ def paper_field_edit(request, slug, number, field):
     return render(request, TEMPLATE, context, status=status)
 
 
-def _note_for(request, slug, pk, *, edit=True):
+def _note_for(request, slug, pk):
+    """Return (log, role, note) for a member who may change the note, or 404 / 403."""
     log, role = get_log_for_user(request.user, slug, need=Role.MEMBER)
     note = get_object_or_404(
         Note.objects.select_related("paper__log", "author", "edited_by"), pk=pk, paper__log=log
     )
-    if edit and not note.can_edit(request.user, role):
+    if not note.can_edit(request.user, role):
         raise PermissionDenied("Only the note's author, or a curator, can change it.")
     return log, role, note
 
