@@ -8,11 +8,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import content_disposition_header
 
 from papers import actions
 from papers.models import (
@@ -27,7 +25,7 @@ from papers.models import (
     Tag,
     User,
 )
-from papers.transfer import export_markdown
+from papers.views.transfer import markdown_download
 
 
 def _stamp(obj, user, *, adding):
@@ -113,11 +111,7 @@ class ReadingLogAdmin(StampedAdmin):
         if len(logs) != 1:
             self.message_user(request, "Pick one log to export.", level=messages.ERROR)
             return None
-        response = HttpResponse(
-            export_markdown(logs[0]), content_type="text/markdown; charset=utf-8"
-        )
-        response["Content-Disposition"] = content_disposition_header(True, f"{logs[0].slug}.md")
-        return response
+        return markdown_download(logs[0])
 
     @admin.action(description="Renumber papers 1, 2, 3… (close gaps)")
     def renumber_papers(self, request, queryset):
