@@ -46,6 +46,8 @@ from papers.models import (
 )
 
 BATCH = 500
+# The keys of ImportResult.counts, in the order summaries list them.
+KINDS = ["papers", "notes", "questions", "replies", "change-log entries"]
 
 
 @dataclass
@@ -58,8 +60,7 @@ class ImportResult:
 
     def summary(self):
         """Say what the import created, in one line per kind."""
-        kinds = ["papers", "notes", "questions", "replies", "change-log entries"]
-        return [f"{self.counts[kind]} {kind}" for kind in kinds]
+        return [f"{self.counts[kind]} {kind}" for kind in KINDS]
 
 
 class _DryRun(Exception):
@@ -122,8 +123,8 @@ def _save(document, *, owner, log, title, slug, render):
     result.warnings = list(document.warnings)
 
     existing = {p.number: p for p in log.papers.all()}
-    titles = Counter(_norm(p.title) for p in existing.values())
-    by_title = {_norm(p.title): p for p in existing.values() if titles[_norm(p.title)] == 1}
+    titles = Counter(title_key(p.title) for p in existing.values())
+    by_title = {title_key(p.title): p for p in existing.values() if titles[title_key(p.title)] == 1}
     taken = set(existing)
     next_number = max(taken, default=0) + 1
     now = timezone.now()
@@ -185,7 +186,8 @@ def _save(document, *, owner, log, title, slug, render):
     return result
 
 
-def _norm(title):
+def title_key(title):
+    """Return what two titles of one paper share: case and runs of spaces aside."""
     return " ".join(title.lower().split())
 
 
@@ -196,10 +198,10 @@ def _already_in_log(entry, existing, by_title, matched):
     two papers of one file with the same title stay two papers.
     """
     same_number = existing.get(entry.number)
-    if same_number is not None and _norm(same_number.title) == _norm(entry.title):
+    if same_number is not None and title_key(same_number.title) == title_key(entry.title):
         candidate = same_number
     else:
-        candidate = by_title.get(_norm(entry.title))
+        candidate = by_title.get(title_key(entry.title))
     if candidate is None or candidate.pk in matched:
         return None
     return candidate

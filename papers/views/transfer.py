@@ -27,7 +27,14 @@ from django_htmx.http import HttpResponseClientRedirect
 from papers.forms import NoLabelSuffix
 from papers.logformat import LogFormatError, parse_log
 from papers.models import Role, get_log_for_user
-from papers.transfer import export_json, export_markdown, import_markdown, save_document
+from papers.transfer import (
+    KINDS,
+    export_json,
+    export_markdown,
+    import_markdown,
+    save_document,
+    title_key,
+)
 from papers.views import wants_partial
 
 TEMPLATE = "papers/log_import.html"
@@ -37,7 +44,6 @@ NEW = "new"  # the import target that creates a new log
 # One pending import per session: a new upload replaces the last one, so an
 # abandoned preview never leaves more than one file in the session.
 SESSION_KEY = "readinglog.import"
-KINDS = ["papers", "notes", "questions", "replies", "change-log entries"]  # ImportResult.counts
 
 
 def _size(n):
@@ -102,14 +108,11 @@ def _entries(log, document):
     Matching follows papers/transfer.py (same title, case and spaces aside).
     Queries: the log's paper titles (1), none for a new log.
     """
-
-    def norm(title):
-        return " ".join(title.lower().split())
-
-    known = set() if log is None else {norm(t) for t in log.papers.values_list("title", flat=True)}
+    titles = [] if log is None else log.papers.values_list("title", flat=True)
+    known = {title_key(t) for t in titles}
     rows = []
     for entry in document.papers:
-        key = norm(entry.title)
+        key = title_key(entry.title)
         rows.append((entry, key in known))
         known.add(key)
         if len(rows) == PREVIEW_PAPERS:
