@@ -11,6 +11,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from papers.models import (
+    COMMENT_TARGETS,
     ChangeLogEntry,
     Comment,
     Membership,
@@ -19,6 +20,7 @@ from papers.models import (
     Question,
     ReadingLog,
     Role,
+    paper_of,
 )
 
 Kind = ChangeLogEntry.Kind
@@ -119,7 +121,7 @@ def comment_add(target, *, by, body, parent=None):
     """Comment on a paper, a note or a question (a reply when parent is given)."""
     if parent is not None:
         target = parent.target
-    paper = target if isinstance(target, Paper) else target.paper
+    paper = paper_of(target)
     comment = Comment.objects.create(
         log_id=paper.log_id,
         author=by,
@@ -133,7 +135,7 @@ def comment_add(target, *, by, body, parent=None):
 
 
 def _target_field(target):
-    for field, model in (("paper", Paper), ("note", Note), ("question", Question)):
+    for field, model in COMMENT_TARGETS.items():
         if isinstance(target, model):
             return field
     raise TypeError(f"Cannot comment on {type(target).__name__}.")
@@ -189,7 +191,7 @@ def comment_move(comment, target, *, by):
     """
     thread = [comment, *_descendants(comment)]
     field = _target_field(target)
-    paper = target if isinstance(target, Paper) else target.paper
+    paper = paper_of(target)
     if paper.log_id != comment.log_id:
         raise ValueError("A comment can only move within its log.")
     answered = Question.objects.filter(answer__in=thread)
@@ -337,7 +339,7 @@ def comment_edit(comment, *, by, body):
     comment.body = body
     comment.updated_by = by
     comment.save()
-    _paper_of(comment).touch()
+    paper_of(comment.target).touch()
     return comment
 
 
@@ -345,7 +347,7 @@ def comment_edit(comment, *, by, body):
 def comment_delete(comment, *, by):
     """Delete a comment; its replies stay, moved up to its parent."""
     Comment.objects.filter(parent=comment).update(parent=comment.parent_id)
-    paper = _paper_of(comment)
+    paper = paper_of(comment.target)
     comment.delete()
     paper.touch()
 
@@ -356,13 +358,8 @@ def comment_set_hidden(comment, hidden, *, by):
         comment.hide(by=by)
     else:
         comment.unhide()
-    _paper_of(comment).touch()
+    paper_of(comment.target).touch()
     return comment
-
-
-def _paper_of(comment):
-    target = comment.target
-    return target if isinstance(target, Paper) else target.paper
 
 
 # -- Questions panel and questions page ---------------------------------------

@@ -4,7 +4,16 @@ from django import forms
 
 from papers.logformat import link_ids
 from papers.logformat.syntax import split_anchor
-from papers.models import Anchor, ChangeLogEntry, Comment, Note, Paper, Question, Tag
+from papers.models import (
+    COMMENT_TARGETS,
+    Anchor,
+    ChangeLogEntry,
+    Comment,
+    Note,
+    Paper,
+    Question,
+    Tag,
+)
 
 
 class NoLabelSuffix:
@@ -317,7 +326,7 @@ class CommentMoveForm(NoLabelSuffix, forms.Form):
                 self.add_error("paper_number", "There is no paper with that number in this log.")
         elif data.get("target"):
             kind, pk = data["target"].split(":")
-            model = {"paper": Paper, "note": Note, "question": Question}[kind]
+            model = COMMENT_TARGETS[kind]
             target = model.objects.get(pk=pk)
         else:
             raise forms.ValidationError("Pick where the comment goes.")

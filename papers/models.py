@@ -660,6 +660,16 @@ class Question(Authored):
         self.save()
 
 
+# What a comment can be on, by the name of its field on Comment (also the
+# `kind` in comment URLs).
+COMMENT_TARGETS = {"paper": Paper, "note": Note, "question": Question}
+
+
+def paper_of(target):
+    """Return the paper a comment target is on: the paper itself, or the note's or question's."""
+    return target if isinstance(target, Paper) else target.paper
+
+
 class CommentQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(hidden=False)
@@ -720,11 +730,10 @@ class Comment(Authored):
 
     def clean(self):
         """Keep a comment inside its log: its target and parent are the log's."""
-        target = self.paper or self.note or self.question
+        target = self.target
         if target is None or self.log_id is None:
             return
-        paper = target if isinstance(target, Paper) else target.paper
-        if paper.log_id != self.log_id:
+        if paper_of(target).log_id != self.log_id:
             raise ValidationError("The comment's paper, note or question is in another log.")
         if self.parent is not None and self.parent.target != target:
             raise ValidationError({"parent": "A reply is on the same thing as its parent."})

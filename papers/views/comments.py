@@ -10,15 +10,14 @@ from django_htmx.http import retarget, trigger_client_event
 
 from papers import actions
 from papers.forms import CommentForm, CommentMoveForm
-from papers.models import Comment, Note, Paper, Question, Role, get_log_for_user
+from papers.models import COMMENT_TARGETS, Comment, Paper, Role, get_log_for_user, paper_of
 from papers.views.paper import get_paper, paper_page_context
 
 THREAD = "papers/_comments.html"
-TARGETS = {"paper": Paper, "note": Note, "question": Question}
 
 
 def _target(log, kind, pk):
-    model = TARGETS.get(kind)
+    model = COMMENT_TARGETS.get(kind)
     if model is None:
         raise Http404("Cannot comment on that.")
     in_log = {"log": log} if model is Paper else {"paper__log": log}
@@ -35,10 +34,6 @@ def _comment(request, slug, pk, *, need=Role.MEMBER):
     if comment.hidden and not role.allows(Role.CURATOR):
         raise Http404("No such comment.")
     return log, role, comment
-
-
-def _paper_of(target):
-    return target if isinstance(target, Paper) else target.paper
 
 
 def _thread_context(request, log, role, target, **extra):
@@ -65,7 +60,7 @@ def _render(request, names, context, *, status=200):
 
 
 def _full_page(request, log, role, target, *, status=200, **extra):
-    paper = get_paper(log, _paper_of(target).number)
+    paper = get_paper(log, paper_of(target).number)
     context = paper_page_context(request, log, role, paper, **extra)
     return render(request, "papers/paper_detail.html", context, status=status)
 
@@ -158,7 +153,7 @@ def comment_delete(request, slug, pk):
     target = comment.target
     actions.comment_delete(comment, by=request.user)
     if not request.htmx:
-        return redirect(_paper_of(target))
+        return redirect(paper_of(target))
     # The comment is gone: focus its thread, so the keyboard stays where it was.
     context = _thread_context(request, log, role, target, focus_thread=True)
     response = _render(request, ["comment-list"], context)
@@ -188,7 +183,7 @@ def comment_hide(request, slug, pk):
 def comment_move(request, slug, pk):
     """Move a comment (and its replies) to another note, question or paper (curators)."""
     log, role, comment = _comment(request, slug, pk, need=Role.CURATOR)
-    paper = _paper_of(comment.target)
+    paper = paper_of(comment.target)
     form = CommentMoveForm(request.POST or None, paper=paper)
     status = 200
     if request.method == "POST":
