@@ -77,6 +77,11 @@ class Role(models.TextChoices):
         return self.rank >= Role(needed).rank
 
 
+def role_allows(role, needed):
+    """Say whether `role` (None for someone who is not a member) may do what `needed` may do."""
+    return role is not None and Role(role).allows(needed)
+
+
 class ReadingLogQuerySet(models.QuerySet):
     def public(self):
         """Logs anyone may read, signed in or not."""
@@ -457,11 +462,9 @@ class Paper(TimeStamped):
 
     def can_edit(self, user, role):
         """Say whether user (with role in the log) may edit the paper's fields."""
-        if role is None:
-            return False
-        if role.allows(Role.CURATOR):
+        if role_allows(role, Role.CURATOR):
             return True
-        return role.allows(Role.MEMBER) and self.added_by_id == user.pk
+        return role_allows(role, Role.MEMBER) and self.added_by_id == user.pk
 
 
 class Anchor(models.TextChoices):
@@ -507,11 +510,9 @@ class Authored(TimeStamped):
 
     def can_edit(self, user, role):
         """Say whether user (with role in the log) may edit or delete this."""
-        if role is None:
-            return False
-        if role.allows(Role.CURATOR):
+        if role_allows(role, Role.CURATOR):
             return True
-        return role.allows(Role.MEMBER) and self.author_id == user.pk
+        return role_allows(role, Role.MEMBER) and self.author_id == user.pk
 
     # Changes within this time of writing (a typo fixed at once) are not marked.
     EDIT_GRACE = timedelta(minutes=1)
@@ -643,11 +644,9 @@ class Question(Authored):
 
     def can_resolve(self, user, role):
         """Say whether user may resolve or reopen this: whoever asked it, or a curator."""
-        if role is None:
-            return False
-        if role.allows(Role.CURATOR):
+        if role_allows(role, Role.CURATOR):
             return True
-        return role.allows(Role.MEMBER) and self.author_id == user.pk
+        return role_allows(role, Role.MEMBER) and self.author_id == user.pk
 
     def reopen(self, *, by):
         """Open the question again; the old resolution is cleared."""

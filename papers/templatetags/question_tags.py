@@ -2,7 +2,7 @@
 
 from django import template
 
-from papers.models import Question, Role
+from papers.models import Question, Role, role_allows
 
 register = template.Library()
 
@@ -16,7 +16,7 @@ def open_count(questions):
 @register.filter
 def allows(role, needed):
     """Say whether a role (or None for a non-member) may do what `needed` may do."""
-    return role is not None and Role(role).allows(needed)
+    return role_allows(role, needed)
 
 
 @register.simple_tag(takes_context=True)

@@ -17,16 +17,12 @@ from django_htmx.http import trigger_client_event
 
 from papers import actions
 from papers.forms import ChangeLogEntryForm
-from papers.models import ChangeLogEntry, Role, get_log_for_user
+from papers.models import ChangeLogEntry, Role, get_log_for_user, role_allows
 from papers.views import wants_partial
 
 TEMPLATE = "papers/log_changelog.html"
 FORM_PAGE = "papers/changelog_entry_form.html"
 ENTRIES_PER_PAGE = 100
-
-
-def _is_curator(role):
-    return role is not None and role.allows(Role.CURATOR)
 
 
 def _new_entry_form(data=None):
@@ -38,7 +34,7 @@ def _page_context(request, log, role, *, page=None, written_only=None):
     if written_only is None:
         written_only = request.GET.get("show") == "written"
     entries = log.changelog.select_related("author", "paper")
-    if not _is_curator(role):
+    if not role_allows(role, Role.CURATOR):
         entries = entries.visible()
     if written_only:
         entries = entries.filter(kind=ChangeLogEntry.Kind.WRITTEN)
@@ -47,7 +43,7 @@ def _page_context(request, log, role, *, page=None, written_only=None):
     return {
         "log": log,
         "role": role,
-        "is_curator": _is_curator(role),
+        "is_curator": role_allows(role, Role.CURATOR),
         "written_only": written_only,
         "page_obj": paginator.get_page(page or request.GET.get("page")),
     }
@@ -56,7 +52,7 @@ def _page_context(request, log, role, *, page=None, written_only=None):
 def _get_entry(log, role, pk):
     """Return the log's entry pk; a hidden one exists for curators only."""
     entries = log.changelog.select_related("author", "paper")
-    if not _is_curator(role):
+    if not role_allows(role, Role.CURATOR):
         entries = entries.visible()
     entry = get_object_or_404(entries, pk=pk)
     entry.log = log  # get_absolute_url reads it
@@ -114,7 +110,12 @@ def entry_detail(request, slug, pk):
     entry = _get_entry(log, role, pk)
     if not wants_partial(request):
         return redirect(entry.get_absolute_url())
-    context = {"log": log, "role": role, "is_curator": _is_curator(role), "entry": entry}
+    context = {
+        "log": log,
+        "role": role,
+        "is_curator": role_allows(role, Role.CURATOR),
+        "entry": entry,
+    }
     return render(request, f"{TEMPLATE}#entry", context)
 
 

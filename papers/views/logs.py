@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from papers import actions
 from papers.forms import PaperAddForm, PaperFilterForm
 from papers.markdown import render_markdown
-from papers.models import Role, get_log_for_user, membership_visited
+from papers.models import Role, get_log_for_user, membership_visited, role_allows
 from papers.views import wants_partial
 
 PAPERS_PER_PAGE = 50
@@ -49,7 +49,7 @@ def _page_context(request, log, role, *, add_form=None):
     page = Paginator(papers, PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    can_add = role is not None and role.allows(Role.MEMBER)
+    can_add = role_allows(role, Role.MEMBER)
     sort = (filters.cleaned_data.get("sort") if filters.is_valid() else None) or "number"
     return {
         "log": log,
@@ -60,7 +60,7 @@ def _page_context(request, log, role, *, add_form=None):
         "query": query.urlencode(),
         "log_tags": list(log.tags.values_list("name", flat=True)),
         "can_add": can_add,
-        "can_import": role is not None and role.allows(Role.CURATOR),
+        "can_import": role_allows(role, Role.CURATOR),
         "add_form": add_form or (PaperAddForm() if can_add else None),
         "is_filtered": any(request.GET.get(k) for k in ("q", *FILTER_FIELDS)),
         # Phones fold the filters away; keep them open when one is in use.

@@ -20,6 +20,7 @@ from papers.models import (
     Tag,
     get_log_for_user,
     membership_visited,
+    role_allows,
 )
 from papers.views import wants_partial
 
@@ -54,7 +55,7 @@ def attach_comments(paper, notes, questions, role):
     the template marks as hidden.
     """
     comments = Comment.objects.on_paper_page(paper)
-    if role is None or not role.allows(Role.CURATOR):
+    if not role_allows(role, Role.CURATOR):
         comments = comments.visible()
     by_target = {}
     for comment in comments:
@@ -85,8 +86,7 @@ def paper_page_context(request, log, role, paper, **extra):
         )
     )
     attach_comments(paper, notes, questions, role)
-    can_write = role is not None and role.allows(Role.MEMBER)
-    is_curator = role is not None and role.allows(Role.CURATOR)
+    can_write = role_allows(role, Role.MEMBER)
     for item in [*notes, *questions]:
         item.user_can_edit = item.can_edit(user, role)
     return {
@@ -98,7 +98,7 @@ def paper_page_context(request, log, role, paper, **extra):
         "paper_comments": paper.visible_comments,
         "can_write": can_write,
         "can_comment": can_write,
-        "is_curator": is_curator,
+        "is_curator": role_allows(role, Role.CURATOR),
         "can_edit_paper": paper.can_edit(user, role),
         "note_form": NoteForm() if can_write else None,
         "paper_field_names": FIELD_NAMES,

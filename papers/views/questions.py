@@ -21,7 +21,7 @@ from django_htmx.http import retarget, trigger_client_event
 
 from papers import actions
 from papers.forms import QuestionFilterForm, QuestionForm, ResolveForm
-from papers.models import Comment, Paper, Question, Role, User, get_log_for_user
+from papers.models import Comment, Paper, Question, Role, User, get_log_for_user, role_allows
 from papers.views import wants_partial
 
 PANEL = "papers/_questions.html"
@@ -31,13 +31,9 @@ QUESTIONS_PER_PAGE = 50
 PAPER_CHOICES_LIMIT = 200
 
 
-def _is_curator(role):
-    return role is not None and role.allows(Role.CURATOR)
-
-
 def _with_replies(questions, role):
     """Prefetch each question's replies as `visible_comments` (curators also see hidden ones)."""
-    if not _is_curator(role):
+    if not role_allows(role, Role.CURATOR):
         return questions.with_visible_comments()
     replies = Comment.objects.select_related("author")
     return questions.prefetch_related(
@@ -55,14 +51,13 @@ def _get_question(log, role, pk):
 
 def _context(request, log, role, question, **extra):
     """Build what a question's partials and its comment thread need."""
-    can_write = role is not None and role.allows(Role.MEMBER)
     return {
         "log": log,
         "role": role,
         "paper": question.paper,
         "question": question,
-        "can_comment": can_write,
-        "is_curator": _is_curator(role),
+        "can_comment": role_allows(role, Role.MEMBER),
+        "is_curator": role_allows(role, Role.CURATOR),
         "next_url": request.POST.get("next", ""),
         **extra,
     }
