@@ -11,7 +11,7 @@ from papers import actions
 from papers.forms import PaperAddForm, PaperFilterForm
 from papers.markdown import render_markdown
 from papers.models import Role, get_log_for_user, membership_visited, role_allows
-from papers.views import wants_partial
+from papers.views import query_without_page, wants_partial
 
 PAPERS_PER_PAGE = 50
 TEMPLATE = "papers/log_detail.html"
@@ -29,13 +29,10 @@ SORT_COLUMNS = {
 
 def _sort_links(request, current):
     """Return the query string of each sortable column header, keeping the filters."""
-    links = {}
-    for column, (first, again) in SORT_COLUMNS.items():
-        query = request.GET.copy()
-        query.pop("page", None)
-        query["sort"] = again if current == first else first
-        links[column] = query.urlencode()
-    return links
+    return {
+        column: query_without_page(request, sort=again if current == first else first)
+        for column, (first, again) in SORT_COLUMNS.items()
+    }
 
 
 def _page_context(request, log, role, *, add_form=None):
@@ -47,8 +44,6 @@ def _page_context(request, log, role, *, add_form=None):
     filters = PaperFilterForm(request.GET)
     papers = filters.filter(log.papers.with_open_question_count()).prefetch_related("tags")
     page = Paginator(papers, PAPERS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     can_add = role_allows(role, Role.MEMBER)
     sort = (filters.cleaned_data.get("sort") if filters.is_valid() else None) or "number"
     return {
@@ -57,7 +52,7 @@ def _page_context(request, log, role, *, add_form=None):
         "filters": filters,
         "page": page,
         "papers": page.object_list,
-        "query": query.urlencode(),
+        "query": query_without_page(request),
         "log_tags": list(log.tags.values_list("name", flat=True)),
         "can_add": can_add,
         "can_import": role_allows(role, Role.CURATOR),

@@ -22,7 +22,7 @@ from django_htmx.http import retarget, trigger_client_event
 from papers import actions
 from papers.forms import QuestionFilterForm, QuestionForm, ResolveForm
 from papers.models import Comment, Paper, Question, Role, User, get_log_for_user, role_allows
-from papers.views import wants_partial
+from papers.views import query_without_page, wants_partial
 
 PANEL = "papers/_questions.html"
 PAGE = "papers/log_questions.html"
@@ -282,7 +282,7 @@ def log_questions(request, slug):
         "role": role,
         "page_obj": page_obj,
         "filters": filters,
-        "query": _query_without_page(request),
+        "query": query_without_page(request),
         "next_url": request.get_full_path(),
     }
     if wants_partial(request):
@@ -319,12 +319,6 @@ def _filtered(log, params):
     if chosen.get("asker"):
         questions = questions.filter(author__username=chosen["asker"])
     return filters, questions
-
-
-def _query_without_page(request):
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 @require_GET
