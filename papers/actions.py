@@ -297,15 +297,23 @@ def paper_edit(paper, *, by, form):
     return paper
 
 
+def _edit(item, paper, *, by, **fields):
+    """Save new text fields on a note, question or comment; mark it edited if one changed."""
+    if any(getattr(item, name) != value for name, value in fields.items()):
+        item.mark_edited(by=by)
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.updated_by = by
+    item.save()
+    paper.touch()
+    return item
+
+
 @transaction.atomic
 def note_edit(note, *, by, body, anchor_kind="", anchor_label=""):
-    if (note.body, note.anchor_kind, note.anchor_label) != (body, anchor_kind, anchor_label):
-        note.mark_edited(by=by)
-    note.body, note.anchor_kind, note.anchor_label = body, anchor_kind, anchor_label
-    note.updated_by = by
-    note.save()
-    note.paper.touch()
-    return note
+    return _edit(
+        note, note.paper, by=by, body=body, anchor_kind=anchor_kind, anchor_label=anchor_label
+    )
 
 
 @transaction.atomic
@@ -334,13 +342,7 @@ def note_move(note, direction, *, by):
 
 @transaction.atomic
 def comment_edit(comment, *, by, body):
-    if comment.body != body:
-        comment.mark_edited(by=by)
-    comment.body = body
-    comment.updated_by = by
-    comment.save()
-    paper_of(comment.target).touch()
-    return comment
+    return _edit(comment, paper_of(comment.target), by=by, body=body)
 
 
 @transaction.atomic
@@ -367,13 +369,7 @@ def comment_set_hidden(comment, hidden, *, by):
 
 @transaction.atomic
 def question_edit(question, *, by, body):
-    if question.body != body:
-        question.mark_edited(by=by)
-    question.body = body
-    question.updated_by = by
-    question.save()
-    question.paper.touch()
-    return question
+    return _edit(question, question.paper, by=by, body=body)
 
 
 @transaction.atomic
