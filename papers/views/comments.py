@@ -11,6 +11,7 @@ from django_htmx.http import retarget, trigger_client_event
 from papers import actions
 from papers.forms import CommentForm, CommentMoveForm
 from papers.models import COMMENT_TARGETS, Comment, Paper, Role, get_log_for_user, paper_of
+from papers.templatetags.threads import dom_key
 from papers.views.paper import get_paper, paper_page_context
 
 THREAD = "papers/_comments.html"
@@ -59,6 +60,13 @@ def _render(request, names, context, *, status=200):
     return HttpResponse(html, status=status)
 
 
+def _thread_list(request, context, target):
+    """Answer a thread's comment list (replacing it) and its count out of band."""
+    html = render_to_string(f"{THREAD}#comment-list", context, request)
+    html += render_to_string(f"{THREAD}#comment-count", {**context, "oob": True}, request)
+    return retarget(HttpResponse(html), f"#comment-list-{dom_key(target)}")
+
+
 def _full_page(request, log, role, target, *, status=200, **extra):
     paper = get_paper(log, paper_of(target).number)
     context = paper_page_context(request, log, role, paper, **extra)
@@ -102,11 +110,7 @@ def comment_reply(request, slug, pk):
             if not request.htmx:
                 return redirect(reply)
             context = _thread_context(request, log, role, target, new_comment=reply.pk)
-            response = _render(request, ["comment-list"], context)
-            response.content += _render(
-                request, ["comment-count"], {**context, "oob": True}
-            ).content
-            return retarget(response, f"#comment-list-{target._meta.model_name}-{target.pk}")
+            return _thread_list(request, context, target)
         status = 422
     if not request.htmx:
         return _full_page(
@@ -156,9 +160,7 @@ def comment_delete(request, slug, pk):
         return redirect(paper_of(target))
     # The comment is gone: focus its thread, so the keyboard stays where it was.
     context = _thread_context(request, log, role, target, focus_thread=True)
-    response = _render(request, ["comment-list"], context)
-    response.content += _render(request, ["comment-count"], {**context, "oob": True}).content
-    response = retarget(response, f"#comment-list-{target._meta.model_name}-{target.pk}")
+    response = _thread_list(request, context, target)
     return trigger_client_event(response, "announce", "Comment deleted")
 
 
