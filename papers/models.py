@@ -817,3 +817,8 @@ class ChangeLogEntry(TimeStamped):
     @property
     def is_written(self):
         return self.kind == self.Kind.WRITTEN
+
+    def set_hidden(self, hidden, *, by):
+        """Hide the entry from everyone but curators, or show it again."""
+        self.hidden, self.updated_by = hidden, by
+        self.save(update_fields=["hidden", "updated_by", "updated_at"])

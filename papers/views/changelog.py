@@ -141,8 +141,7 @@ def entry_edit(request, slug, pk):
 def _set_hidden(request, slug, pk, hidden):
     log, role = get_log_for_user(request.user, slug, need=Role.CURATOR)
     entry = _get_entry(log, role, pk)
-    entry.hidden, entry.updated_by = hidden, request.user
-    entry.save(update_fields=["hidden", "updated_by", "updated_at"])
+    entry.set_hidden(hidden, by=request.user)
     return _entry_response(request, log, role, entry, "Entry hidden" if hidden else "Entry shown")
 
 
