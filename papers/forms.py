@@ -80,6 +80,18 @@ class QuestionFilterForm(NoLabelSuffix, forms.Form):
     paper = forms.IntegerField(min_value=1, required=False)
     asker = forms.CharField(max_length=150, required=False)
 
+    def filter(self, questions):
+        """Return the questions the filters select; a bad value filters nothing."""
+        self.is_valid()  # a bad value is dropped from cleaned_data
+        chosen = self.cleaned_data
+        if chosen.get("status"):
+            questions = questions.filter(status=chosen["status"])
+        if chosen.get("paper"):
+            questions = questions.filter(paper__number=chosen["paper"])
+        if chosen.get("asker"):
+            questions = questions.filter(author__username=chosen["asker"])
+        return questions
+
 
 # == Change log (papers/views/changelog.py) ==
 
