@@ -84,11 +84,11 @@ def role_allows(role, needed):
 
 class ReadingLogQuerySet(models.QuerySet):
     def public(self):
-        """Logs anyone may read, signed in or not."""
+        """Keep the logs anyone may read, signed in or not."""
         return self.filter(visibility=ReadingLog.Visibility.PUBLIC)
 
     def member_of(self, user):
-        """Logs the user is a member of."""
+        """Keep the logs the user is a member of."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(memberships__user=user)
@@ -266,7 +266,7 @@ def _in_two_weeks():
 
 class InvitationQuerySet(models.QuerySet):
     def usable(self):
-        """Invitations that can still be accepted."""
+        """Keep the invitations that can still be accepted."""
         return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
 
 
@@ -348,7 +348,7 @@ class PaperQuerySet(models.QuerySet):
         )
 
     def search(self, text):
-        """Papers that contain every word of text: in their fields, notes or questions."""
+        """Keep the papers that contain every word of text: in their fields, notes or questions."""
         qs = self
         for word in text.split():
             in_notes = Note.objects.filter(paper=OuterRef("pk"), body__icontains=word)
@@ -562,7 +562,7 @@ class QuestionQuerySet(models.QuerySet):
         return self.filter(status=Question.Status.OPEN)
 
     def open_first(self):
-        """Open questions before resolved ones, each in the order they were asked."""
+        """Order open questions before resolved ones, each in the order they were asked."""
         return self.order_by("status", "position", "pk")  # "open" sorts before "resolved"
 
     def in_log(self, log):
@@ -674,7 +674,7 @@ class CommentQuerySet(models.QuerySet):
         return self.filter(hidden=False)
 
     def on_paper_page(self, paper):
-        """Every comment on the paper, its notes and its questions, with authors."""
+        """Select every comment on the paper, its notes and its questions, with authors."""
         return self.filter(
             Q(paper=paper) | Q(note__paper=paper) | Q(question__paper=paper)
         ).select_related("author")

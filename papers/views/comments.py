@@ -38,7 +38,7 @@ def _comment(request, slug, pk, *, need=Role.MEMBER):
 
 
 def _thread_context(request, log, role, target, **extra):
-    """Context for one thread's partials, reading the target's comments (1 query)."""
+    """Build the context of one thread's partials, reading the target's comments (1 query)."""
     is_curator = role.allows(Role.CURATOR)
     comments = target.comments.select_related("author")
     if not is_curator:

@@ -297,7 +297,7 @@ def log_questions(request, slug):
 
 
 def _paper_choices(papers):
-    """Papers to pick from in the filter, or None when there are too many for a list.
+    """Return the papers to pick from in the filter, or None when there are too many for a list.
 
     A select of thousands of titles is slow to render and useless to scroll;
     then the filter asks for the paper's number instead.

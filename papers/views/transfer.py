@@ -137,7 +137,7 @@ def _step(request, log, role, *, form=None, preview=None, error=None, status=200
 
 
 def _upload(request, log, role):
-    """Step 1 → 2: check the file, dry-run the import, keep the text, show the preview."""
+    """Check the file, dry-run the import, keep the text, show the preview (step 1 → 2)."""
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _step(request, log, role, form=form, status=422)
@@ -178,7 +178,7 @@ def _upload(request, log, role):
 
 
 def _confirm(request, log, role):
-    """Step 3: import the previewed text for real, then go to the log."""
+    """Import the previewed text for real, then go to the log (step 3)."""
     refused = (
         "This import could not be confirmed: the preview is out of date or was changed. "
         "Upload the file again."

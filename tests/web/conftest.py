@@ -16,7 +16,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def htmx():
-    """Headers that make the test client's request look like htmx's: `client.get(url, **htmx)`."""
+    """Return headers that make a test request look like htmx's: `client.get(url, **htmx)`."""
     return dict(HTMX)
 
 
