@@ -4,7 +4,9 @@ and labelled without colons like the rest of the app."""
 from django.contrib.auth import views as auth_views
 
 
-class _Unprocessable:
+class _LikeOurForms:
+    """Label fields without colons and answer invalid input with 422, like our own views."""
+
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "label_suffix": ""}
 
@@ -12,17 +14,17 @@ class _Unprocessable:
         return self.render_to_response(self.get_context_data(form=form), status=422)
 
 
-class LoginView(_Unprocessable, auth_views.LoginView):
+class LoginView(_LikeOurForms, auth_views.LoginView):
     pass
 
 
-class PasswordChangeView(_Unprocessable, auth_views.PasswordChangeView):
+class PasswordChangeView(_LikeOurForms, auth_views.PasswordChangeView):
     pass
 
 
-class PasswordResetView(_Unprocessable, auth_views.PasswordResetView):
+class PasswordResetView(_LikeOurForms, auth_views.PasswordResetView):
     pass
 
 
-class PasswordResetConfirmView(_Unprocessable, auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(_LikeOurForms, auth_views.PasswordResetConfirmView):
     pass
