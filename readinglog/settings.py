@@ -188,12 +188,12 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "readinglog@localhost")
 
-# Security: on by default in production; SECURE_SSL_REDIRECT=0 behind a proxy
-# that terminates TLS and redirects by itself.
 # Behind a reverse proxy that terminates TLS, trust its X-Forwarded-Proto header
 # (the proxy must set it and strip what clients send); never without a proxy.
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Security: on by default in production; SECURE_SSL_REDIRECT=0 behind a proxy
+# that terminates TLS and redirects by itself.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
