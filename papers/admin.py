@@ -194,6 +194,17 @@ class PaperAdmin(StampedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_open_question_count()
 
+    def _action_page(self, request, template, *, action, queryset, **context):
+        """Render an action's confirmation page, which posts the selection back to it."""
+        context = {
+            **self.admin_site.each_context(request),
+            "action": action,
+            "queryset": queryset,
+            "opts": self.model._meta,
+            **context,
+        }
+        return render(request, f"admin/papers/{template}", context)
+
     @admin.display(ordering="open_question_count", description="open questions")
     def open_questions(self, obj):
         return obj.open_question_count
@@ -229,12 +240,9 @@ class PaperAdmin(StampedAdmin):
                 return None
         else:
             form = MergeForm()
-        return render(
-            request,
-            "admin/papers/merge_papers.html",
-            {**self.admin_site.each_context(request), "papers": papers, "form": form,
-             "title": "Merge papers", "action": "merge_papers", "queryset": queryset,
-             "opts": self.model._meta},
+        return self._action_page(
+            request, "merge_papers.html", action="merge_papers", queryset=queryset,
+            title="Merge papers", papers=papers, form=form,
         )  # fmt: skip
 
     @admin.action(description="Give the selected paper another number")
@@ -252,12 +260,9 @@ class PaperAdmin(StampedAdmin):
             else:
                 self.message_user(request, f"Renumbered to {paper}.")
                 return None
-        return render(
-            request,
-            "admin/papers/renumber_paper.html",
-            {**self.admin_site.each_context(request), "paper": paper, "form": form,
-             "title": "Renumber paper", "action": "renumber_paper", "queryset": queryset,
-             "opts": self.model._meta},
+        return self._action_page(
+            request, "renumber_paper.html", action="renumber_paper", queryset=queryset,
+            title="Renumber paper", paper=paper, form=form,
         )  # fmt: skip
 
 
