@@ -338,6 +338,18 @@ def invitation_revoke(request, slug, pk):
     return redirect("log_members", log.slug)
 
 
+def _invitation_gone(request, invitation):
+    """Answer an expired or revoked invitation: 410 with a page that says so."""
+    return render(request, "papers/invitation_accept.html", {"invitation": invitation}, status=410)
+
+
+def _welcome(request, log, membership):
+    """Greet a new member of the log with their role and send them to it."""
+    role = Role(membership.role).label.lower()
+    messages.success(request, f"Welcome to “{log.title}”: you are a {role} here.")
+    return redirect(log.get_absolute_url())
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, token):
@@ -350,14 +362,9 @@ def invitation_accept(request, token):
     invitation = get_object_or_404(Invitation.objects.select_related("log"), token=token)
     log = invitation.log
     if not invitation.is_usable:
-        return render(
-            request, "papers/invitation_accept.html", {"invitation": invitation}, status=410
-        )
+        return _invitation_gone(request, invitation)
     if request.method == "POST":
-        membership = invitation.accept(request.user)
-        role = Role(membership.role).label.lower()
-        messages.success(request, f"Welcome to “{log.title}”: you are a {role} here.")
-        return redirect(log.get_absolute_url())
+        return _welcome(request, log, invitation.accept(request.user))
     current = log.role_of(request.user)
     if current is not None and current.allows(invitation.role):
         messages.info(request, f"You are already a {current.label.lower()} of this log.")
@@ -383,9 +390,7 @@ def invitation_signup(request, token):
     """
     invitation = get_object_or_404(Invitation.objects.select_related("log"), token=token)
     if not invitation.is_usable:
-        return render(
-            request, "papers/invitation_accept.html", {"invitation": invitation}, status=410
-        )
+        return _invitation_gone(request, invitation)
     if request.user.is_authenticated:
         return redirect("invitation_accept", token)
     form = SignupForm(request.POST or None)
@@ -394,9 +399,7 @@ def invitation_signup(request, token):
             user = form.save()
             membership = invitation.accept(user)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        role = Role(membership.role).label.lower()
-        messages.success(request, f"Welcome to “{invitation.log.title}”: you are a {role} here.")
-        return redirect(invitation.log.get_absolute_url())
+        return _welcome(request, invitation.log, membership)
     status = 422 if request.method == "POST" else 200
     context = {"invitation": invitation, "form": form}
     return render(request, "papers/invitation_signup.html", context, status=status)
