@@ -75,7 +75,8 @@ def parse_log(data, *, max_bytes=None):
 # -- decoding -------------------------------------------------------------------
 
 
-def _size(n):
+def human_size(n):
+    """Say how big n bytes are, for messages: "512 bytes", "3.2 KB", "20.0 MB"."""
     if n >= 1024 * 1024:
         return f"{n / (1024 * 1024):.1f} MB"
     if n >= 1024:
@@ -97,7 +98,9 @@ def _decode(data, max_bytes):
         size = len(data)
         text = None
     if max_bytes is not None and size > max_bytes:
-        raise LogFormatError(f"The file is {_size(size)}; the limit is {_size(max_bytes)}.")
+        raise LogFormatError(
+            f"The file is {human_size(size)}; the limit is {human_size(max_bytes)}."
+        )
     if text is None:
         data = bytes(data)
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -26,6 +26,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from papers.forms import NoLabelSuffix
 from papers.logformat import LogFormatError, parse_log
+from papers.logformat.parser import human_size
 from papers.models import Role, get_log_for_user
 from papers.transfer import (
     KINDS,
@@ -46,14 +47,6 @@ NEW = "new"  # the import target that creates a new log
 SESSION_KEY = "readinglog.import"
 
 
-def _size(n):
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MB"
-    if n >= 1024:
-        return f"{n / 1024:.1f} KB"
-    return f"{n} bytes"
-
-
 class ImportForm(NoLabelSuffix, forms.Form):
     file = forms.FileField(
         label="Markdown file",
@@ -70,7 +63,7 @@ class ImportForm(NoLabelSuffix, forms.Form):
         limit = settings.READINGLOG_MAX_IMPORT_BYTES
         if upload.size > limit:
             raise forms.ValidationError(
-                f"The file is {_size(upload.size)}; the limit is {_size(limit)}."
+                f"The file is {human_size(upload.size)}; the limit is {human_size(limit)}."
             )
         return upload
 
@@ -130,7 +123,7 @@ def _step(request, log, role, *, form=None, preview=None, error=None, status=200
         "confirm_url": confirm_url,
         "preview": preview,
         "error": error,
-        "max_size": _size(settings.READINGLOG_MAX_IMPORT_BYTES),
+        "max_size": human_size(settings.READINGLOG_MAX_IMPORT_BYTES),
     }
     template = TEMPLATE + ("#import-step" if wants_partial(request) else "")
     return render(request, template, context, status=status)
@@ -163,7 +156,7 @@ def _upload(request, log, role):
     token = signing.dumps({"sha": digest}, salt=_salt(request, log), compress=True)
     preview = {
         "name": upload.name,
-        "size": _size(len(data)),
+        "size": human_size(len(data)),
         "result": result,
         "title": document.title,
         "counts": [(kind, result.counts[kind]) for kind in KINDS],
