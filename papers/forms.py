@@ -1,8 +1,11 @@
 """Forms of the web app, one section per area; ModelForms list their fields."""
 
 from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import UserCreationForm
 
 from papers.logformat import link_ids
+from papers.logformat.parser import human_size
 from papers.logformat.syntax import split_anchor
 from papers.models import (
     COMMENT_TARGETS,
@@ -12,7 +15,10 @@ from papers.models import (
     Note,
     Paper,
     Question,
+    ReadingLog,
+    Role,
     Tag,
+    User,
 )
 
 
@@ -345,3 +351,91 @@ class CommentMoveForm(NoLabelSuffix, forms.Form):
         if not self.errors:
             data["target_object"] = target
         return data
+
+
+# == Log settings, members, invitations (papers/views/accounts.py) ==
+
+
+class LogForm(NoLabelSuffix, forms.ModelForm):
+    """A log's title, description and visibility (its slug comes from the title)."""
+
+    class Meta:
+        model = ReadingLog
+        fields = ["title", "description", "visibility"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "visibility": forms.RadioSelect,
+        }
+        help_texts = {"description": "Markdown. Shown at the top of the log page."}
+
+
+class DeleteLogForm(NoLabelSuffix, forms.Form):
+    confirm = forms.CharField(
+        label="Type the log's short name to confirm",
+        help_text="This deletes every paper, note, question and comment in it.",
+    )
+
+    def __init__(self, *args, slug, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slug = slug
+
+    def clean_confirm(self):
+        value = self.cleaned_data["confirm"].strip()
+        if value != self.slug:
+            raise forms.ValidationError(f"Type “{self.slug}” exactly to delete the log.")
+        return value
+
+
+class RoleForm(NoLabelSuffix, forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+    def __init__(self, *args, membership, **kwargs):
+        super().__init__(*args, prefix=f"m{membership.pk}", **kwargs)
+        self.membership = membership
+        self.fields["role"].initial = membership.role
+        self.fields["role"].label = f"Role of {membership.user.get_username()}"
+
+    def clean_role(self):
+        role = self.cleaned_data["role"]
+        if role != Role.OWNER and self.membership.is_last_owner():
+            raise forms.ValidationError(
+                "A log needs at least one owner: make someone else owner first."
+            )
+        return role
+
+
+class InvitationForm(NoLabelSuffix, forms.Form):
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+    days = forms.IntegerField(label="Expires after (days)", min_value=1, max_value=90, initial=14)
+
+
+class SignupForm(NoLabelSuffix, UserCreationForm):
+    """A new account: username, email (for password resets) and password."""
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ["username", "email"]
+
+
+# == Import (papers/views/transfer.py) ==
+
+
+class ImportForm(NoLabelSuffix, forms.Form):
+    file = forms.FileField(
+        label="Markdown file",
+        help_text="A reading log in markdown (.md, .markdown or .txt), UTF-8.",
+        widget=forms.FileInput(attrs={"accept": ".md,.markdown,.txt,text/markdown,text/plain"}),
+        error_messages={
+            "required": "Choose a markdown file to import.",
+            "empty": "The file is empty.",
+        },
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.READINGLOG_MAX_IMPORT_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {human_size(upload.size)}; the limit is {human_size(limit)}."
+            )
+        return upload

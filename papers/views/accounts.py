@@ -2,11 +2,9 @@
 
 from datetime import timedelta
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -17,73 +15,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from papers import actions
-from papers.forms import NoLabelSuffix
+from papers.forms import DeleteLogForm, InvitationForm, LogForm, RoleForm, SignupForm
 from papers.models import (
     Invitation,
     Membership,
     Question,
     ReadingLog,
     Role,
-    User,
     get_log_for_user,
 )
 from papers.views import wants_partial
 
 OPEN_QUESTIONS_PER_PAGE = 10
 PUBLIC_LOGS_ON_HOME = 20
-
-
-class LogForm(NoLabelSuffix, forms.ModelForm):
-    """A log's title, description and visibility (its slug comes from the title)."""
-
-    class Meta:
-        model = ReadingLog
-        fields = ["title", "description", "visibility"]
-        widgets = {
-            "description": forms.Textarea(attrs={"rows": 5}),
-            "visibility": forms.RadioSelect,
-        }
-        help_texts = {"description": "Markdown. Shown at the top of the log page."}
-
-
-class DeleteLogForm(NoLabelSuffix, forms.Form):
-    confirm = forms.CharField(
-        label="Type the log's short name to confirm",
-        help_text="This deletes every paper, note, question and comment in it.",
-    )
-
-    def __init__(self, *args, slug, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.slug = slug
-
-    def clean_confirm(self):
-        value = self.cleaned_data["confirm"].strip()
-        if value != self.slug:
-            raise forms.ValidationError(f"Type “{self.slug}” exactly to delete the log.")
-        return value
-
-
-class RoleForm(NoLabelSuffix, forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
-
-    def __init__(self, *args, membership, **kwargs):
-        super().__init__(*args, prefix=f"m{membership.pk}", **kwargs)
-        self.membership = membership
-        self.fields["role"].initial = membership.role
-        self.fields["role"].label = f"Role of {membership.user.get_username()}"
-
-    def clean_role(self):
-        role = self.cleaned_data["role"]
-        if role != Role.OWNER and self.membership.is_last_owner():
-            raise forms.ValidationError(
-                "A log needs at least one owner: make someone else owner first."
-            )
-        return role
-
-
-class InvitationForm(NoLabelSuffix, forms.Form):
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
-    days = forms.IntegerField(label="Expires after (days)", min_value=1, max_value=90, initial=14)
 
 
 # -- Home ---------------------------------------------------------------------
@@ -371,14 +315,6 @@ def invitation_accept(request, token):
         return redirect(log.get_absolute_url())
     context = {"invitation": invitation, "current": current}
     return render(request, "papers/invitation_accept.html", context)
-
-
-class SignupForm(NoLabelSuffix, UserCreationForm):
-    """A new account: username, email (for password resets) and password."""
-
-    class Meta(UserCreationForm.Meta):
-        model = User
-        fields = ["username", "email"]
 
 
 @require_http_methods(["GET", "POST"])

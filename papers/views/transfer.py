@@ -12,7 +12,6 @@ READINGLOG_MAX_IMPORT_BYTES.
 import hashlib
 import json
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,7 +23,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from papers.forms import NoLabelSuffix
+from papers.forms import ImportForm
 from papers.logformat import LogFormatError, parse_log
 from papers.logformat.parser import human_size
 from papers.models import Role, get_log_for_user
@@ -45,27 +44,6 @@ NEW = "new"  # the import target that creates a new log
 # One pending import per session: a new upload replaces the last one, so an
 # abandoned preview never leaves more than one file in the session.
 SESSION_KEY = "readinglog.import"
-
-
-class ImportForm(NoLabelSuffix, forms.Form):
-    file = forms.FileField(
-        label="Markdown file",
-        help_text="A reading log in markdown (.md, .markdown or .txt), UTF-8.",
-        widget=forms.FileInput(attrs={"accept": ".md,.markdown,.txt,text/markdown,text/plain"}),
-        error_messages={
-            "required": "Choose a markdown file to import.",
-            "empty": "The file is empty.",
-        },
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.READINGLOG_MAX_IMPORT_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"The file is {human_size(upload.size)}; the limit is {human_size(limit)}."
-            )
-        return upload
 
 
 def _target(log):
