@@ -47,7 +47,7 @@ def get_paper(log, number):
     )
 
 
-def attach_comments(paper, notes, questions, role):
+def _attach_comments(paper, notes, questions, role):
     """Read every comment of the page in one query and hand each target its list.
 
     Sets `visible_comments` on the paper, each note and each question (what
@@ -59,10 +59,12 @@ def attach_comments(paper, notes, questions, role):
         comments = comments.visible()
     by_target = {}
     for comment in comments:
-        key = ("paper", comment.paper_id) if comment.paper_id else None
-        key = key or (
-            ("note", comment.note_id) if comment.note_id else ("question", comment.question_id)
-        )
+        if comment.paper_id:
+            key = ("paper", comment.paper_id)
+        elif comment.note_id:
+            key = ("note", comment.note_id)
+        else:
+            key = ("question", comment.question_id)
         by_target.setdefault(key, []).append(comment)
     paper.visible_comments = by_target.get(("paper", paper.pk), [])
     for note in notes:
@@ -85,7 +87,7 @@ def paper_page_context(request, log, role, paper, **extra):
             "author", "edited_by", "resolved_by", "answer__author"
         )
     )
-    attach_comments(paper, notes, questions, role)
+    _attach_comments(paper, notes, questions, role)
     can_write = role_allows(role, Role.MEMBER)
     for item in [*notes, *questions]:
         item.user_can_edit = item.can_edit(user, role)
