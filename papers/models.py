@@ -238,6 +238,11 @@ class Membership(TimeStamped):
     def get_absolute_url(self):
         return reverse("log_members", args=[self.log.slug])
 
+    def set_role(self, role):
+        """Give the member another role; RoleForm keeps the log's last owner an owner."""
+        self.role = role
+        self.save(update_fields=["role", "updated_at"])
+
     def is_last_owner(self):
         """Say whether the log would have no owner without this membership's role."""
         if self.role != Role.OWNER:
@@ -310,8 +315,7 @@ class Invitation(TimeStamped):
             user=user, log=self.log, defaults={"role": self.role}
         )
         if not created and Role(self.role).rank > Role(membership.role).rank:
-            membership.role = self.role
-            membership.save(update_fields=["role", "updated_at"])
+            membership.set_role(self.role)
         Invitation.objects.filter(pk=self.pk).update(times_used=models.F("times_used") + 1)
         return membership
 

@@ -196,8 +196,7 @@ def member_role(request, slug, pk):
         if wants_partial(request):
             template += "#members"
         return render(request, template, context, status=422)
-    membership.role = form.cleaned_data["role"]
-    membership.save(update_fields=["role", "updated_at"])
+    membership.set_role(form.cleaned_data["role"])
     text = f"{membership.user.get_username()} is now {Role(membership.role).label.lower()}."
     if membership.user_id == request.user.pk and membership.role != Role.OWNER:
         # They can no longer manage members: show them the page as they now see it.
