@@ -372,7 +372,6 @@ class LogForm(NoLabelSuffix, forms.ModelForm):
 class DeleteLogForm(NoLabelSuffix, forms.Form):
     confirm = forms.CharField(
         label="Type the log's short name to confirm",
-        help_text="This deletes every paper, note, question and comment in it.",
     )
 
     def __init__(self, *args, slug, **kwargs):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True)),
     # Django's auth views, with 422 for invalid input; the rest of auth.urls as is.
     path("accounts/login/", auth.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password_change/",
         auth.PasswordChangeView.as_view(),

@@ -1,6 +1,7 @@
 """Django's sign-in views, answering invalid input with 422 like every other form,
 and labelled without colons like the rest of the app."""
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 
 
@@ -28,3 +29,12 @@ class PasswordResetView(_LikeOurForms, auth_views.PasswordResetView):
 
 class PasswordResetConfirmView(_LikeOurForms, auth_views.PasswordResetConfirmView):
     pass
+
+
+class LogoutView(auth_views.LogoutView):
+    """Log out, and say so on the page it lands on."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are logged out.")
+        return response

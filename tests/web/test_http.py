@@ -74,3 +74,10 @@ def test_every_response_carries_a_strict_content_security_policy(client, log, ca
 def test_the_favicon_is_found_where_browsers_look(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
+
+
+def test_logging_out_says_so(client, carol):
+    client.force_login(carol)
+    response = client.post(reverse("logout"), follow=True)
+    assert "You are logged out." in response.content.decode()
+    assert "_auth_user_id" not in client.session

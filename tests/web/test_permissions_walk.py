@@ -102,6 +102,7 @@ PERMISSION_CASES = {
     # -- Shell: home, accounts, log settings, members (papers/views/accounts.py)
     "home": case(ANYONE),
     "login": case(ANYONE),
+    "logout": case(ANYONE, method=POST),
     "password_change": case(SIGNED_IN),
     "password_reset": case(ANYONE),
     "password_reset_confirm": case(ANYONE, lambda o: {"uidb64": "MQ", "token": "set-password"}),
