@@ -3,8 +3,9 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
+from django.core.validators import URLValidator
 
-from papers.logformat import link_ids
+from papers.logformat import detect_link
 from papers.logformat.parser import human_size
 from papers.logformat.syntax import split_anchor
 from papers.models import (
@@ -124,16 +125,25 @@ class ChangeLogEntryForm(NoLabelSuffix, forms.ModelForm):
 
 
 class PaperAddForm(NoLabelSuffix, forms.ModelForm):
-    """Add a paper from the log page: a title and, optionally, its link."""
+    """Add a paper from the log page: a title and, optionally, its link.
+
+    The link may be any URL, or just an arXiv id ("2407.12687", "arXiv:2407.12687v2")
+    or a DOI ("10.1145/3290605.3300233"), as people paste them.
+    """
+
+    url = forms.CharField(
+        label="Link, arXiv id or DOI",
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(
+            attrs={"placeholder": "https://arxiv.org/abs/… or 2407.12687", "inputmode": "url"}
+        ),
+    )
 
     class Meta:
         model = Paper
         fields = ["title", "url"]
-        labels = {"url": "Link (arXiv, DOI or any URL)"}
-        widgets = {
-            "title": forms.TextInput(attrs={"placeholder": "Paper title"}),
-            "url": forms.URLInput(attrs={"placeholder": "https://arxiv.org/abs/…"}),
-        }
+        widgets = {"title": forms.TextInput(attrs={"placeholder": "Paper title"})}
 
     def clean_title(self):
         title = self.cleaned_data["title"].strip()
@@ -141,10 +151,24 @@ class PaperAddForm(NoLabelSuffix, forms.ModelForm):
             raise forms.ValidationError("Give the paper a title.")
         return title
 
+    def clean_url(self):
+        text = self.cleaned_data["url"].strip()
+        self.ids = {"arxiv_id": "", "doi": ""}
+        if not text:
+            return ""
+        url, arxiv_id, doi = detect_link(text)
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                "Paste a link (https://…), an arXiv id like 2407.12687 or a DOI like 10.1145/…"
+            ) from None
+        self.ids = {"arxiv_id": arxiv_id, "doi": doi}
+        return url
+
     def paper_fields(self):
-        """Return the fields for actions.paper_add, with arXiv id or DOI from the link."""
-        arxiv_id, doi = link_ids(self.cleaned_data["url"])
-        return {**self.cleaned_data, "arxiv_id": arxiv_id, "doi": doi}
+        """Return the fields for actions.paper_add, with the arXiv id or DOI of the link."""
+        return {**self.cleaned_data, **self.ids}
 
 
 SORTS = {

@@ -255,3 +255,35 @@ def test_search_finds_words_in_notes_and_questions_too(client, carol, log):
     assert found("sycophancy") == ["Towards"]
     assert found("sqrt") == ["Attention Is"]
     assert found("sycophancy attention") == []
+
+
+@pytest.mark.parametrize(
+    ("pasted", "url", "arxiv_id", "doi"),
+    [
+        ("2407.12687", "https://arxiv.org/abs/2407.12687", "2407.12687", ""),
+        ("arXiv:2407.12687v2", "https://arxiv.org/abs/2407.12687v2", "2407.12687v2", ""),
+        ("https://arxiv.org/pdf/2001.08361", "https://arxiv.org/pdf/2001.08361", "2001.08361", ""),
+        ("10.1145/3290605.3300233", "https://doi.org/10.1145/3290605.3300233", "",
+         "10.1145/3290605.3300233"),
+        ("https://example.org/paper", "https://example.org/paper", "", ""),
+    ],
+)  # fmt: skip
+def test_a_paper_is_added_from_a_pasted_link_id_or_doi(
+    client, carol, log, pasted, url, arxiv_id, doi
+):
+    client.force_login(carol)
+    client.post(reverse("paper_add", args=[log.slug]), {"title": "A paper", "url": pasted})
+    paper = log.papers.get()
+    assert (paper.url, paper.arxiv_id, paper.doi) == (url, arxiv_id, doi)
+
+
+def test_something_that_is_no_link_is_refused_and_kept(client, carol, log):
+    client.force_login(carol)
+    response = client.post(
+        reverse("paper_add", args=[log.slug]), {"title": "A paper", "url": "see the appendix"}
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Paste a link (https://…), an arXiv id like 2407.12687" in html
+    assert 'value="see the appendix"' in html
+    assert not log.papers.exists()
