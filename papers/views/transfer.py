@@ -20,6 +20,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -142,10 +143,25 @@ def _upload(request, log, role):
         "entries": _entries(log, document),
         "more": max(0, len(document.papers) - PREVIEW_PAPERS),
         "paper_total": len(document.papers),
-        "warnings": sorted(result.warnings, key=lambda w: w.line),
+        "warnings": _with_excerpts(result.warnings, text),
         "token": token,
     }
     return _step(request, log, role, preview=preview)
+
+
+def _with_excerpts(warnings, text):
+    """Return the warnings in line order, each with the start of the line it is about."""
+    lines = text.lstrip("\ufeff").splitlines()
+    return [
+        {
+            "line": warning.line,
+            "message": warning.message,
+            "excerpt": Truncator(lines[warning.line - 1].strip()).chars(90)
+            if 0 < warning.line <= len(lines)
+            else "",
+        }
+        for warning in sorted(warnings, key=lambda w: w.line)
+    ]
 
 
 def _confirm(request, log, role):

@@ -454,3 +454,12 @@ def test_showing_the_upload_form_again_drops_the_pending_import(client, bob, emp
 
     assert "readinglog.import" not in client.session
     assert client.post(confirm_url(empty_log), {"token": token}).status_code == 422
+
+
+def test_each_warning_shows_the_start_of_its_line(client, bob, log):
+    client.force_login(bob)
+    with SAMPLE.open("rb") as sample:
+        response = client.post(reverse("log_import", args=[log.slug]), {"file": sample})
+    html = response.content.decode()
+    assert "Line 35</span>" in html
+    assert "ref https://zenn.dev/tmizuho/books/3d511e017bfd23/viewer/62b1c7" in html
