@@ -96,6 +96,7 @@ def paper_page_context(request, log, role, paper, **extra):
         "role": role,
         "paper": paper,
         "notes": notes,
+        "anchored_notes": [note for note in notes if note.anchor_label],
         "questions": questions,
         "paper_comments": paper.visible_comments,
         "can_write": can_write,
