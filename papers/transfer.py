@@ -358,6 +358,24 @@ def _dt(value):
     return value.isoformat() if value else None
 
 
+def _authored_out(obj, who):
+    """Return who wrote, changed and edited a note, question or comment, and when."""
+    return {
+        "author": who(obj.author_id), "updated_by": who(obj.updated_by_id),
+        "edited_by": who(obj.edited_by_id), "edited_at": _dt(obj.edited_at),
+        "created_at": _dt(obj.created_at), "updated_at": _dt(obj.updated_at),
+    }  # fmt: skip
+
+
+def _authored_in(item, user, dt):
+    """Return _authored_out's fields as model arguments (updated_at is restored later)."""
+    return {
+        "author": user(item["author"]), "updated_by": user(item["updated_by"]),
+        "edited_by": user(item["edited_by"]), "edited_at": dt(item["edited_at"]),
+        "created_at": dt(item["created_at"]),
+    }  # fmt: skip
+
+
 def export_json(log):
     """Return a dict with every record of the log, ready for json.dumps."""
     # A log has few distinct people: look each one up once, when first met.
@@ -388,9 +406,7 @@ def export_json(log):
         {
             "id": n.pk, "paper": n.paper_id, "position": n.position, "body": n.body,
             "anchor_kind": n.anchor_kind, "anchor_label": n.anchor_label,
-            "author": who(n.author_id), "updated_by": who(n.updated_by_id),
-            "edited_by": who(n.edited_by_id), "edited_at": _dt(n.edited_at),
-            "created_at": _dt(n.created_at), "updated_at": _dt(n.updated_at),
+            **_authored_out(n, who),
         }
         for n in Note.objects.filter(paper__log=log).order_by("pk")
     ]  # fmt: skip
@@ -399,9 +415,7 @@ def export_json(log):
             "id": q.pk, "paper": q.paper_id, "position": q.position, "section": q.section,
             "body": q.body, "status": q.status, "resolution": q.resolution,
             "resolved_by": who(q.resolved_by_id), "resolved_at": _dt(q.resolved_at),
-            "answer": q.answer_id, "author": who(q.author_id), "updated_by": who(q.updated_by_id),
-            "edited_by": who(q.edited_by_id), "edited_at": _dt(q.edited_at),
-            "created_at": _dt(q.created_at), "updated_at": _dt(q.updated_at),
+            "answer": q.answer_id, **_authored_out(q, who),
         }
         for q in Question.objects.filter(paper__log=log).order_by("pk")
     ]  # fmt: skip
@@ -410,9 +424,7 @@ def export_json(log):
             "id": c.pk, "paper": c.paper_id, "note": c.note_id, "question": c.question_id,
             "parent": c.parent_id, "body": c.body, "hidden": c.hidden,
             "hidden_by": who(c.hidden_by_id), "hidden_at": _dt(c.hidden_at),
-            "author": who(c.author_id), "updated_by": who(c.updated_by_id),
-            "edited_by": who(c.edited_by_id), "edited_at": _dt(c.edited_at),
-            "created_at": _dt(c.created_at), "updated_at": _dt(c.updated_at),
+            **_authored_out(c, who),
         }
         for c in log.comments.order_by("pk")
     ]  # fmt: skip
@@ -516,9 +528,7 @@ def _restore(backup, *, slug):
         notes[item["id"]] = Note(
             paper=papers[item["paper"]], position=item["position"], body=item["body"],
             body_html=render_markdown(item["body"]), anchor_kind=item["anchor_kind"],
-            anchor_label=item["anchor_label"], author=user(item["author"]),
-            updated_by=user(item["updated_by"]), created_at=dt(item["created_at"]),
-            edited_by=user(item["edited_by"]), edited_at=dt(item["edited_at"]),
+            anchor_label=item["anchor_label"], **_authored_in(item, user, dt),
         )  # fmt: skip
     Note.objects.bulk_create(notes.values(), batch_size=BATCH)
 
@@ -529,9 +539,7 @@ def _restore(backup, *, slug):
             body=item["body"], body_html=render_markdown(item["body"]), status=item["status"],
             resolution=item["resolution"], resolution_html=render_markdown(item["resolution"]),
             resolved_by=user(item["resolved_by"]), resolved_at=dt(item["resolved_at"]),
-            author=user(item["author"]), updated_by=user(item["updated_by"]),
-            created_at=dt(item["created_at"]),
-            edited_by=user(item["edited_by"]), edited_at=dt(item["edited_at"]),
+            **_authored_in(item, user, dt),
         )  # fmt: skip
     Question.objects.bulk_create(questions.values(), batch_size=BATCH)
 
@@ -543,9 +551,7 @@ def _restore(backup, *, slug):
             question=questions.get(item["question"]), body=item["body"],
             body_html=render_markdown(item["body"]), hidden=item["hidden"],
             hidden_by=user(item["hidden_by"]), hidden_at=dt(item["hidden_at"]),
-            author=user(item["author"]), updated_by=user(item["updated_by"]),
-            created_at=dt(item["created_at"]),
-            edited_by=user(item["edited_by"]), edited_at=dt(item["edited_at"]),
+            **_authored_in(item, user, dt),
         )  # fmt: skip
     Comment.objects.bulk_create(comments.values(), batch_size=BATCH)
     for item in backup["comments"]:
