@@ -7,7 +7,7 @@ the log page sorts by and live updates poll.
 """
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from papers.models import (
@@ -19,7 +19,9 @@ from papers.models import (
     Paper,
     Question,
     ReadingLog,
+    Revision,
     Role,
+    TrashItem,
     paper_of,
 )
 
@@ -277,7 +279,8 @@ def papers_merge(papers, *, by):
     kept.updated_by = by
     kept.save()
     titles = ", ".join(f"[{p.number}]" for p in others)
-    Paper.objects.filter(pk__in=[p.pk for p in others]).delete()
+    for other in others:
+        trash(other, by=by, reason=f"merged into [{kept.number}]")
     kept.touch()
     _record(kept.log, Kind.WRITTEN, f"Merged {titles} into [{kept.number}]", by=by, paper=kept)
     return kept
@@ -287,39 +290,31 @@ def papers_merge(papers, *, by):
 
 
 @transaction.atomic
-def paper_edit(paper, *, by, form):
-    """Save a paper form (one field or a few) and mark the paper active."""
-    paper = form.save(commit=False)
-    paper.updated_by = by
-    paper.last_activity_at = timezone.now()
-    paper.save()
-    form.save_m2m()
+def paper_edit(paper, *, by, version, **values):
+    """Save one region of the paper (only its columns) and mark the paper active.
+
+    Raises EditConflict when someone changed the same fields since `version`;
+    a change to other fields of the paper is kept, not a conflict.
+    """
+    paper = text_edit(paper, by=by, version=version, **values)
+    paper.touch()
     return paper
 
 
-def _edit(item, paper, *, by, **fields):
-    """Save new text fields on a note, question or comment; mark it edited if one changed."""
-    if any(getattr(item, name) != value for name, value in fields.items()):
-        item.mark_edited(by=by)
-    for name, value in fields.items():
-        setattr(item, name, value)
-    item.updated_by = by
-    item.save()
-    paper.touch()
-    return item
-
-
 @transaction.atomic
-def note_edit(note, *, by, body, anchor_kind="", anchor_label=""):
-    return _edit(
-        note, note.paper, by=by, body=body, anchor_kind=anchor_kind, anchor_label=anchor_label
+def note_edit(note, *, by, version, body, anchor_kind="", anchor_label=""):
+    note = text_edit(
+        note, by=by, version=version, body=body, anchor_kind=anchor_kind, anchor_label=anchor_label
     )
+    Paper.objects.get(pk=note.paper_id).touch()
+    return note
 
 
 @transaction.atomic
 def note_delete(note, *, by):
+    """Move the note, with every comment on it, to the log's trash."""
     paper = note.paper
-    note.delete()
+    trash(note, by=by)
     paper.touch()
 
 
@@ -341,16 +336,18 @@ def note_move(note, direction, *, by):
 
 
 @transaction.atomic
-def comment_edit(comment, *, by, body):
-    return _edit(comment, paper_of(comment.target), by=by, body=body)
+def comment_edit(comment, *, by, version, body):
+    paper = paper_of(comment.target)
+    comment = text_edit(comment, by=by, version=version, body=body)
+    paper.touch()
+    return comment
 
 
 @transaction.atomic
 def comment_delete(comment, *, by):
-    """Delete a comment; its replies stay, moved up to its parent."""
-    Comment.objects.filter(parent=comment).update(parent=comment.parent_id)
+    """Move the comment, with the replies under it, to the log's trash."""
     paper = paper_of(comment.target)
-    comment.delete()
+    trash(comment, by=by)
     paper.touch()
 
 
@@ -368,15 +365,17 @@ def comment_set_hidden(comment, hidden, *, by):
 
 
 @transaction.atomic
-def question_edit(question, *, by, body):
-    return _edit(question, question.paper, by=by, body=body)
+def question_edit(question, *, by, version, body):
+    question = text_edit(question, by=by, version=version, body=body)
+    Paper.objects.get(pk=question.paper_id).touch()
+    return question
 
 
 @transaction.atomic
 def question_delete(question, *, by):
-    """Delete a question and its replies."""
+    """Move the question, with its replies, to the log's trash."""
     paper = question.paper
-    question.delete()
+    trash(question, by=by)
     paper.touch()
 
 
@@ -388,3 +387,225 @@ def changelog_write(log, *, by, date, text):
     return ChangeLogEntry.objects.create(
         log=log, kind=Kind.WRITTEN, date=date, text=text, author=by
     )
+
+
+@transaction.atomic
+def changelog_edit(entry, *, by, version, date, text):
+    return text_edit(entry, by=by, version=version, date=date, text=text)
+
+
+# -- Versions and revisions: every text edit --------------------------------
+
+
+class EditConflict(Exception):
+    """Someone saved the item after the form was loaded; `current` is the item as saved now."""
+
+    def __init__(self, current):
+        super().__init__(f"{current.revision_kind} {current.pk} changed since it was loaded")
+        self.current = current
+
+
+def _locked(item):
+    """Read the item again, its row locked until the transaction ends (PostgreSQL)."""
+    model = type(item)
+    rows = model._base_manager.select_for_update(of=("self",))
+    if model in (Note, Question):
+        rows = rows.select_related("paper")
+    return rows.get(pk=item.pk)
+
+
+def _log_id(item):
+    if isinstance(item, (Note, Question)):
+        return item.paper.log_id
+    return item.log_id
+
+
+@transaction.atomic
+def text_edit(item, *, by, version, restored_from=None, **values):
+    """Save new values of an item's revised fields if nobody saved them since `version`.
+
+    The row is locked while the version is checked, and only the columns that
+    changed are written, so a concurrent hide, resolve or move is never undone.
+    The text before the first edit and after each one is kept as a Revision.
+    Raises EditConflict, changing nothing, when one of the fields being saved
+    differs from what it was at `version`. Returns the item as saved.
+    """
+    current = _locked(item)
+    before = current.revision_data()
+    if version != current.version and _changed_since(current, version, values, before):
+        raise EditConflict(current)
+    names = current.apply_revision_data(values)
+    after = current.revision_data()
+    changed = [name for name in names if before[name] != after[name]]
+    if not changed:
+        return current
+    now = timezone.now()
+    revisions = Revision.objects.of(current)
+    if not revisions.exists():  # keep the original, whoever wrote it
+        Revision.objects.create(
+            log_id=_log_id(current),
+            kind=current.revision_kind,
+            object_id=current.pk,
+            version=current.version,
+            data=before,
+            created_by_id=current.edited_by_id or _original_author_id(current),
+            created_at=current.edited_at or current.created_at,
+        )
+    current.version += 1
+    current.edited_at, current.edited_by, current.updated_by = now, by, by
+    current.render()
+    Revision.objects.create(
+        log_id=_log_id(current),
+        kind=current.revision_kind,
+        object_id=current.pk,
+        version=current.version,
+        data=after,
+        created_by=by,
+        created_at=now,
+        restored_from=restored_from,
+    )
+    columns = [name for name in changed if name != "tags"]
+    columns += [current.RENDERED[name] for name in columns if name in current.RENDERED]
+    columns += ["version", "edited_at", "edited_by", "updated_by", "updated_at"]
+    current.save(update_fields=columns)
+    return current
+
+
+def _original_author_id(item):
+    return getattr(item, "author_id", None) or getattr(item, "added_by_id", None)
+
+
+def _changed_since(current, version, values, now):
+    """Say whether any field in `values` differs between `version` and now."""
+    then = Revision.objects.of(current).filter(version=version).values_list("data", flat=True)
+    then = then.first()
+    if then is None:  # a version that never was
+        return True
+    return any(then.get(name) != now.get(name) for name in values)
+
+
+@transaction.atomic
+def revision_restore(item, revision, *, by):
+    """Bring back the revised fields of an earlier revision, as a new revision."""
+    current = _locked(item)
+    return text_edit(
+        current,
+        by=by,
+        version=current.version,
+        restored_from=revision.version,
+        **_data_for(current, revision.data),
+    )
+
+
+def _data_for(item, data):
+    return {name: data[name] for name in item.REVISED_FIELDS if name in data}
+
+
+# -- Trash: deleting keeps everything until someone purges it -----------------
+
+
+def _under(item):
+    """Return querysets of what goes to the trash with item (item included)."""
+    comments = Comment.objects
+    if isinstance(item, Paper):
+        return [
+            Paper.objects.filter(pk=item.pk),
+            Note.objects.filter(paper=item),
+            Question.objects.filter(paper=item),
+            comments.filter(Q(paper=item) | Q(note__paper=item) | Q(question__paper=item)),
+        ]
+    if isinstance(item, Note):
+        return [Note.objects.filter(pk=item.pk), comments.filter(note=item)]
+    if isinstance(item, Question):
+        return [Question.objects.filter(pk=item.pk), comments.filter(question=item)]
+    thread = [item.pk, *(c.pk for c in _descendants(item))]
+    return [comments.filter(pk__in=thread)]
+
+
+def _summary(item):
+    """Return what the trash page says of an item: (what it is, where it was)."""
+    if isinstance(item, Paper):
+        return f"[{item.number}] {item.title}", ""
+    paper = paper_of(item.target) if isinstance(item, Comment) else item.paper
+    where = f"[{paper.number}] {paper.title}"
+    text = " ".join(item.body.split())
+    if isinstance(item, Note) and item.anchor_label:
+        text = f"{item.anchor_label}: {text}"
+    return text[:280], where[:300]
+
+
+@transaction.atomic
+def trash(item, *, by, reason=""):
+    """Move item and everything under it to its log's trash; return the TrashItem.
+
+    What was already in the trash on its own (a comment deleted before its
+    note) stays a separate item there.
+    """
+    summary, where = _summary(item)
+    entry = TrashItem.objects.create(
+        log_id=_log_id(item),
+        kind=item.revision_kind,
+        object_id=item.pk,
+        summary=summary[:300],
+        where=where,
+        deleted_by=by,
+        reason=reason,
+    )
+    for rows in _under(item):
+        rows.update(trashed=entry)
+    item.trashed = entry
+    return entry
+
+
+@transaction.atomic
+def trash_restore(entry, *, by):
+    """Put everything of a trash item back where it was; return the restored item."""
+    for model in (Paper, Note, Question, Comment):
+        model.objects_with_deleted.filter(trashed=entry).update(trashed=None)
+    item = entry.model.objects_with_deleted.filter(pk=entry.object_id).first()
+    entry.delete()
+    if item is not None:
+        paper = item if isinstance(item, Paper) else paper_of(_target_of(item))
+        paper.touch()
+    return item
+
+
+def _target_of(item):
+    return item.target if isinstance(item, Comment) else item
+
+
+@transaction.atomic
+def trash_purge(entries):
+    """Delete trash items for good, with what they hold and its revisions."""
+    entries = list(entries)
+    for entry in entries:
+        held = {
+            kind: list(
+                model.objects_with_deleted.filter(trashed=entry).values_list("pk", flat=True)
+            )
+            for kind, model in (
+                ("paper", Paper),
+                ("note", Note),
+                ("question", Question),
+                ("comment", Comment),
+            )
+        }
+        for kind, pks in held.items():
+            Revision.objects.filter(kind=kind, object_id__in=pks).delete()
+        entry.delete()  # cascades to the rows it holds
+    _drop_empty_trash()
+    return len(entries)
+
+
+def _drop_empty_trash():
+    """Forget trash items whose item went with another purge (a note of a purged paper)."""
+    for kind, model in (
+        ("paper", Paper),
+        ("note", Note),
+        ("question", Question),
+        ("comment", Comment),
+    ):
+        gone = TrashItem.objects.filter(kind=kind).exclude(
+            object_id__in=model.objects_with_deleted.values("pk")
+        )
+        gone.delete()

@@ -23,6 +23,7 @@ from papers.models import (
     Question,
     ReadingLog,
     Tag,
+    Trashable,
     User,
 )
 from papers.views.transfer import markdown_download
@@ -51,17 +52,43 @@ class StampedAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         _stamp(obj, request.user, adding=not change)
-        if change and "body" in form.changed_data:
-            obj.mark_edited(by=request.user)
+        revised = [n for n in getattr(obj, "REVISED_FIELDS", ()) if n in form.changed_data]
+        if not (change and revised):
+            super().save_model(request, obj, form, change)
+            return
+        # The text goes through the same edit as in the app (a revision, the
+        # edited mark, a new version); the other columns are saved as usual.
+        values = {name: getattr(obj, name) for name in revised}
+        saved = type(obj)._base_manager.get(pk=obj.pk)
+        for name in revised:
+            setattr(obj, name, getattr(saved, name))
         super().save_model(request, obj, form, change)
+        actions.text_edit(obj, by=request.user, version=saved.version, **values)
 
     def save_formset(self, request, form, formset, change):
         for obj in formset.save(commit=False):
             _stamp(obj, request.user, adding=obj.pk is None)
             obj.save()
         for obj in formset.deleted_objects:
-            obj.delete()
+            _delete(obj, request.user)
         formset.save_m2m()
+
+    # Deleting in the admin moves papers, notes, questions and comments to
+    # their log's trash, as deleting in the app does.
+    def delete_model(self, request, obj):
+        _delete(obj, request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            _delete(obj, request.user)
+
+
+def _delete(obj, user):
+    if isinstance(obj, Trashable):
+        if not obj.in_trash:
+            actions.trash(obj, by=user)
+    else:
+        obj.delete()
 
 
 @admin.register(User)

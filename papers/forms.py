@@ -18,7 +18,6 @@ from papers.models import (
     Question,
     ReadingLog,
     Role,
-    Tag,
     User,
 )
 
@@ -31,10 +30,43 @@ class NoLabelSuffix:
         super().__init__(*args, **kwargs)
 
 
+class Versioned:
+    """An edit form that carries the version of the text it was loaded with.
+
+    Mix into a ModelForm of a Versioned model: editing an existing row adds a
+    hidden `version` input; views hand `cleaned_data["version"]` to
+    `actions.text_edit`, which answers a stale one with the conflict view.
+    """
+
+    STALE = "This form is out of date: reload the page to edit what is saved now."
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"] = forms.IntegerField(
+                widget=forms.HiddenInput,
+                required=False,
+                min_value=1,
+                initial=self.instance.version,
+            )
+
+    def clean(self):
+        data = super().clean()
+        if "version" in self.fields and not data.get("version"):
+            self.errors.pop("version", None)
+            self.add_error(None, self.STALE)
+        return data
+
+    def revised_values(self):
+        """Return the cleaned values of the item's revised fields this form edits."""
+        names = self.instance.REVISED_FIELDS
+        return {name: value for name, value in self.cleaned_data.items() if name in names}
+
+
 # == Questions (papers/views/questions.py) ==
 
 
-class QuestionForm(NoLabelSuffix, forms.ModelForm):
+class QuestionForm(Versioned, NoLabelSuffix, forms.ModelForm):
     """Ask a question, or edit one."""
 
     class Meta:
@@ -103,7 +135,7 @@ class QuestionFilterForm(NoLabelSuffix, forms.Form):
 # == Change log (papers/views/changelog.py) ==
 
 
-class ChangeLogEntryForm(NoLabelSuffix, forms.ModelForm):
+class ChangeLogEntryForm(Versioned, NoLabelSuffix, forms.ModelForm):
     """A curator's dated change-log entry (markdown)."""
 
     class Meta:
@@ -228,7 +260,7 @@ PAPER_FIELDS = {
 }
 
 
-class TagsForm(NoLabelSuffix, forms.ModelForm):
+class TagsForm(Versioned, NoLabelSuffix, forms.ModelForm):
     """Tags as comma-separated names; unknown names become new tags of the log."""
 
     tag_names = forms.CharField(
@@ -252,14 +284,11 @@ class TagsForm(NoLabelSuffix, forms.ModelForm):
             raise forms.ValidationError("A tag can be at most 50 characters.")
         return names
 
-    def _save_m2m(self):
-        paper = self.instance
-        names = self.cleaned_data["tag_names"]
-        tags = [Tag.objects.get_or_create(log=paper.log, name=n)[0] for n in names]
-        paper.tags.set(tags)
+    def revised_values(self):
+        return {"tags": sorted(self.cleaned_data["tag_names"])}
 
 
-class PaperFieldForm(NoLabelSuffix, forms.ModelForm):
+class PaperFieldForm(Versioned, NoLabelSuffix, forms.ModelForm):
     """Base of the paper page's in-place forms: the first field takes the focus."""
 
     def __init__(self, *args, **kwargs):
@@ -286,7 +315,7 @@ def paper_field_form(name, *args, **kwargs):
     return form_class(*args, **kwargs)
 
 
-class NoteForm(NoLabelSuffix, forms.ModelForm):
+class NoteForm(Versioned, NoLabelSuffix, forms.ModelForm):
     """A note: markdown body, optionally about a figure, table, equation…
 
     Leave the anchor empty and start the body with "Figure 3:" to set it.
@@ -325,7 +354,7 @@ class NoteForm(NoLabelSuffix, forms.ModelForm):
         return data
 
 
-class CommentForm(NoLabelSuffix, forms.ModelForm):
+class CommentForm(Versioned, NoLabelSuffix, forms.ModelForm):
     class Meta:
         model = Comment
         fields = ["body"]

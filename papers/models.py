@@ -7,7 +7,7 @@ model methods; flows that touch several models live in `papers/actions.py`.
 """
 
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -58,6 +58,93 @@ class TimeStamped(models.Model):
 
     class Meta:
         abstract = True
+
+
+class Versioned(models.Model):
+    """Text that people edit at once: a version every text edit bumps, and who edited it last.
+
+    Edits go through `actions.text_edit`, which saves only when the form's
+    version is still the current one (otherwise the editor gets the conflict
+    view) and keeps the text before and after as `Revision`s. Changes that are
+    not text edits (hiding, resolving, moving) leave the version alone.
+    """
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    edited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    # The fields a revision keeps, in the order the history page shows them.
+    REVISED_FIELDS = ()
+    # Markdown fields and the column their rendering is stored in.
+    RENDERED = {}
+
+    class Meta:
+        abstract = True
+
+    @property
+    def was_edited(self):
+        """Say whether the text changed after it was written (for an "edited" mark)."""
+        return self.edited_at is not None
+
+    def revision_data(self):
+        """Return the revised fields as plain JSON values."""
+        return {name: _json_value(getattr(self, name)) for name in self.REVISED_FIELDS}
+
+    def apply_revision_data(self, data):
+        """Set the revised fields from `data` (a revision's or a form's); return the names set."""
+        names = [name for name in self.REVISED_FIELDS if name in data]
+        for name in names:
+            setattr(self, name, data[name])
+        return names
+
+    def render(self):
+        """Render the markdown fields into their `_html` columns."""
+        for source, target in self.RENDERED.items():
+            setattr(self, target, render_markdown(getattr(self, source)))
+
+
+def _json_value(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+class LiveManager(models.Manager):
+    """The default manager of what can be deleted: rows in the trash are left out.
+
+    `objects_with_deleted` (a plain manager) reaches them, for the trash page,
+    restores, backups and the importer's memory of what was deleted.
+    """
+
+    def get_queryset(self):
+        return super().get_queryset().filter(trashed__isnull=True)
+
+
+class Trashable(models.Model):
+    """Something that goes to its log's trash when deleted, with everything under it."""
+
+    trashed = models.ForeignKey(
+        "TrashItem",
+        models.CASCADE,  # purging a trash item deletes what it holds
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def in_trash(self):
+        return self.trashed_id is not None
 
 
 class Role(models.TextChoices):
@@ -150,7 +237,9 @@ class ReadingLog(TimeStamped):
 
     def next_paper_number(self):
         """Return the number a new paper gets: one past the highest."""
-        highest = self.papers.aggregate(highest=models.Max("number"))["highest"]
+        # Papers in the trash keep their numbers: a restore puts them back where they were.
+        papers = Paper.objects_with_deleted.filter(log=self)
+        highest = papers.aggregate(highest=models.Max("number"))["highest"]
         return (highest or 0) + 1
 
 
@@ -370,7 +459,7 @@ class PaperQuerySet(models.QuerySet):
         return qs
 
 
-class Paper(TimeStamped):
+class Paper(Versioned, Trashable, TimeStamped):
     """An entry in a log: the `[N]` section of the markdown file."""
 
     class Curiosity(models.TextChoices):
@@ -421,7 +510,24 @@ class Paper(TimeStamped):
     # included): the log page sorts by it and live updates poll it, one row read.
     last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    objects = PaperQuerySet.as_manager()
+    objects = LiveManager.from_queryset(PaperQuerySet)()
+    objects_with_deleted = PaperQuerySet.as_manager()
+
+    revision_kind = "paper"
+    REVISED_FIELDS = (
+        "title",
+        "authors",
+        "year",
+        "url",
+        "arxiv_id",
+        "doi",
+        "status",
+        "curiosity",
+        "curiosity_note",
+        "tldr",
+        "tags",
+    )
+    RENDERED = {"tldr": "tldr_html"}
 
     class Meta:
         ordering = ["log", "number"]
@@ -452,11 +558,28 @@ class Paper(TimeStamped):
     def save(self, *args, **kwargs):
         if self.number is None:
             self.number = self.log.next_paper_number()
-        self.tldr_html = render_markdown(self.tldr)
+        self.render()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("paper_detail", args=[self.log.slug, self.number])
+
+    def revision_data(self):
+        data = {name: _json_value(getattr(self, name)) for name in self.REVISED_FIELDS[:-1]}
+        return {**data, "tags": sorted(tag.name for tag in self.tags.all())}
+
+    def apply_revision_data(self, data):
+        """Set the revised fields from `data`; tags (a list of names) are set at once."""
+        names = [name for name in self.REVISED_FIELDS if name in data]
+        for name in names:
+            if name == "tags":
+                tags = [
+                    Tag.objects.get_or_create(log_id=self.log_id, name=n)[0] for n in data[name]
+                ]
+                self.tags.set(tags)
+            else:
+                setattr(self, name, data[name])
+        return names
 
     def touch(self):
         """Record that something on the paper changed just now."""
@@ -485,7 +608,7 @@ class Anchor(models.TextChoices):
     METHODS = "methods", "Methods"
 
 
-class Authored(TimeStamped):
+class Authored(Versioned, Trashable, TimeStamped):
     """Markdown written by someone, rendered on save, with who changed it last."""
 
     body = models.TextField()
@@ -496,18 +619,15 @@ class Authored(TimeStamped):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    # When and by whom the text was last changed after it was written: moves,
-    # resolutions and hiding change updated_at, not these.
-    edited_at = models.DateTimeField(null=True, blank=True)
-    edited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+
+    REVISED_FIELDS = ("body",)
+    RENDERED = {"body": "body_html"}
 
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
-        self.body_html = render_markdown(self.body)
+        self.render()
         if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
         super().save(*args, **kwargs)
@@ -518,23 +638,6 @@ class Authored(TimeStamped):
             return True
         return role_allows(role, Role.MEMBER) and self.author_id == user.pk
 
-    # Changes within this time of writing (a typo fixed at once) are not marked.
-    EDIT_GRACE = timedelta(minutes=1)
-
-    @property
-    def was_edited(self):
-        """Say whether the text changed after it was written (for an "edited" mark)."""
-        if self.edited_at is None:
-            return False
-        return (
-            self.edited_by_id != self.author_id
-            or self.edited_at - self.created_at > self.EDIT_GRACE
-        )
-
-    def mark_edited(self, *, by):
-        """Record that `by` changed the text just now."""
-        self.edited_at, self.edited_by, self.updated_by = timezone.now(), by, by
-
 
 class Note(Authored):
     """A markdown note on a paper, in order, optionally about a figure, table…"""
@@ -543,6 +646,12 @@ class Note(Authored):
     position = models.PositiveIntegerField(default=0)
     anchor_kind = models.CharField(max_length=12, choices=Anchor.choices, blank=True)
     anchor_label = models.CharField(max_length=80, blank=True)
+
+    objects = LiveManager()
+    objects_with_deleted = models.Manager()  # noqa: DJ012 (ruff takes it for a field)
+
+    revision_kind = "note"
+    REVISED_FIELDS = ("body", "anchor_kind", "anchor_label")
 
     class Meta:
         ordering = ["paper", "position", "pk"]
@@ -603,7 +712,10 @@ class Question(Authored):
         "Comment", models.SET_NULL, null=True, blank=True, related_name="answered_questions"
     )
 
-    objects = QuestionQuerySet.as_manager()
+    objects = LiveManager.from_queryset(QuestionQuerySet)()
+    objects_with_deleted = QuestionQuerySet.as_manager()
+
+    revision_kind = "question"
 
     class Meta:
         ordering = ["paper", "position", "pk"]
@@ -634,6 +746,18 @@ class Question(Authored):
     def is_open(self):
         return self.status == self.Status.OPEN
 
+    # What resolving and reopening write: never the text, which may be being edited.
+    RESOLUTION_FIELDS = [
+        "status",
+        "resolved_by",
+        "resolved_at",
+        "resolution",
+        "resolution_html",
+        "answer",
+        "updated_by",
+        "updated_at",
+    ]
+
     def resolve(self, *, by, resolution="", answer=None):
         """Mark the question resolved, by a text, a reply that answered it, or both."""
         if answer is not None and answer.question_id != self.pk:
@@ -644,7 +768,7 @@ class Question(Authored):
         self.resolution = resolution
         self.answer = answer
         self.updated_by = by
-        self.save()
+        self.save(update_fields=self.RESOLUTION_FIELDS)
 
     def can_resolve(self, user, role):
         """Say whether user may resolve or reopen this: whoever asked it, or a curator."""
@@ -660,7 +784,7 @@ class Question(Authored):
         self.resolution = ""
         self.answer = None
         self.updated_by = by
-        self.save()
+        self.save(update_fields=self.RESOLUTION_FIELDS)
 
 
 # What a comment can be on, by the name of its field on Comment (also the
@@ -706,7 +830,10 @@ class Comment(Authored):
     )
     hidden_at = models.DateTimeField(null=True, blank=True)
 
-    objects = CommentQuerySet.as_manager()
+    objects = LiveManager.from_queryset(CommentQuerySet)()
+    objects_with_deleted = CommentQuerySet.as_manager()
+
+    revision_kind = "comment"
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -759,7 +886,7 @@ class ChangeLogEntryQuerySet(models.QuerySet):
         return self.filter(hidden=False)
 
 
-class ChangeLogEntry(TimeStamped):
+class ChangeLogEntry(Versioned, TimeStamped):
     """A dated line in a log's change log: written by a curator or recorded by the app."""
 
     class Kind(models.TextChoices):
@@ -788,6 +915,10 @@ class ChangeLogEntry(TimeStamped):
 
     objects = ChangeLogEntryQuerySet.as_manager()
 
+    revision_kind = "entry"
+    REVISED_FIELDS = ("date", "text")
+    RENDERED = {"text": "text_html"}
+
     class Meta:
         ordering = ["log", "date", "created_at", "pk"]
         verbose_name_plural = "change-log entries"
@@ -812,11 +943,16 @@ class ChangeLogEntry(TimeStamped):
         return f"{self.date}: {self.text[:60]}"
 
     def save(self, *args, **kwargs):
-        self.text_html = render_markdown(self.text)
+        self.render()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("log_changelog", args=[self.log.slug]) + f"#entry-{self.pk}"
+
+    def apply_revision_data(self, data):
+        if isinstance(data.get("date"), str):
+            data = {**data, "date": date.fromisoformat(data["date"])}
+        return super().apply_revision_data(data)
 
     @property
     def is_written(self):
@@ -826,3 +962,117 @@ class ChangeLogEntry(TimeStamped):
         """Hide the entry from everyone but curators, or show it again."""
         self.hidden, self.updated_by = hidden, by
         self.save(update_fields=["hidden", "updated_by", "updated_at"])
+
+
+# What the history and trash pages can show, by the name their URLs and rows use.
+REVISED_MODELS = {
+    "paper": Paper,
+    "note": Note,
+    "question": Question,
+    "comment": Comment,
+    "entry": ChangeLogEntry,
+}
+TRASHABLE_MODELS = {"paper": Paper, "note": Note, "question": Question, "comment": Comment}
+
+
+class RevisionQuerySet(models.QuerySet):
+    def of(self, item):
+        """Keep the revisions of one paper, note, question, comment or change-log entry."""
+        return self.filter(kind=item.revision_kind, object_id=item.pk)
+
+
+class Revision(models.Model):
+    """The revised fields of an item as they were at one version, who wrote them and when.
+
+    A text edit keeps the text before it (the first time, so the original is
+    never lost) and after it, so the history page diffs each revision against
+    the one before without reading the item.
+    """
+
+    class Kind(models.TextChoices):
+        PAPER = "paper", "Paper"
+        NOTE = "note", "Note"
+        QUESTION = "question", "Question"
+        COMMENT = "comment", "Comment"
+        ENTRY = "entry", "Change-log entry"
+
+    log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="revisions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField()
+    version = models.PositiveIntegerField()
+    data = models.JSONField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # The version this one brought back, when it was a restore.
+    restored_from = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "object_id", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id", "version"], name="revision_one_per_version"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["paper", "note", "question", "comment", "entry"]),
+                name="revision_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id} v{self.version}"
+
+
+class TrashItem(models.Model):
+    """Something deleted from a log, with everything that went with it.
+
+    The paper, note, question or comment and what was under it (a note's
+    comments, a paper's notes, questions and comments) point here through
+    their `trashed` key: restoring clears it, purging deletes this row and,
+    by cascade, them.
+    """
+
+    KEEP_DAYS = 30
+
+    log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="trash")
+    kind = models.CharField(max_length=10, choices=Revision.Kind.choices[:4])
+    object_id = models.PositiveBigIntegerField()
+    # What the trash page shows, written when it was deleted: "[3] Attention Is All You Need".
+    summary = models.CharField(max_length=300)
+    where = models.CharField(max_length=300, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    deleted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Set when an import or a merge put it here, so its undo can say so.
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-deleted_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["paper", "note", "question", "comment"]),
+                name="trashitem_kind_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["log", "-deleted_at"], name="trash_log_deleted")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.summary}"
+
+    @property
+    def model(self):
+        return TRASHABLE_MODELS[self.kind]
+
+    def can_restore(self, user, role):
+        """Say whether user may restore or purge this: a curator, or whoever deleted it."""
+        if role_allows(role, Role.CURATOR):
+            return True
+        return role_allows(role, Role.MEMBER) and self.deleted_by_id == user.pk
+
+    @property
+    def expires_at(self):
+        return self.deleted_at + timedelta(days=self.KEEP_DAYS)

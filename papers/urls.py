@@ -6,12 +6,23 @@ from papers.views import (
     accounts,
     changelog,
     comments,
+    history,
     logs,
     paper,
     questions,
     transfer,
+    trash,
     updates,
 )
+
+# Each revised item's history page and restore, by the path its other URLs use.
+HISTORY_PATHS = {
+    "paper": "papers/<int:pk>",  # the paper's number
+    "note": "notes/<int:pk>",
+    "question": "questions/<int:pk>",
+    "comment": "comments/<int:pk>",
+    "entry": "changelog/<int:pk>",
+}
 
 urlpatterns = [
     # Home, invitations, log settings and members (papers/views/accounts.py)
@@ -130,4 +141,25 @@ urlpatterns = [
     ),
     path("logs/<slug:slug>/export.md", transfer.log_export_markdown, name="log_export_markdown"),
     path("logs/<slug:slug>/export.json", transfer.log_export_json, name="log_export_json"),
+    # Trash (papers/views/trash.py)
+    path("logs/<slug:slug>/trash/", trash.log_trash, name="log_trash"),
+    path("logs/<slug:slug>/trash/empty/", trash.trash_empty, name="trash_empty"),
+    path("logs/<slug:slug>/trash/<int:pk>/restore/", trash.trash_restore, name="trash_restore"),
+    path("logs/<slug:slug>/trash/<int:pk>/purge/", trash.trash_purge, name="trash_purge"),
 ]
+# History (papers/views/history.py): /logs/<slug>/notes/<pk>/history/ and the like.
+for kind, item_path in HISTORY_PATHS.items():
+    urlpatterns += [
+        path(
+            f"logs/<slug:slug>/{item_path}/history/",
+            history.item_history,
+            {"kind": kind},
+            name=f"{kind}_history",
+        ),
+        path(
+            f"logs/<slug:slug>/{item_path}/history/<int:version>/restore/",
+            history.revision_restore,
+            {"kind": kind},
+            name=f"{kind}_revision_restore",
+        ),
+    ]

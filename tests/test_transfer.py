@@ -129,7 +129,7 @@ def test_json_export_restores_into_an_empty_database(log, paper, carol, bob):
     from papers import actions
 
     actions.question_resolve(question, by=carol, answer=reply)
-    actions.note_edit(note, by=bob, body="Figure 1 shows the encoder stack.")
+    actions.note_edit(note, by=bob, version=note.version, body="Figure 1 shows the encoder stack.")
     ChangeLogEntry.objects.create(log=log, text="By hand", author=bob, updated_by=carol)
     backup = json.loads(json.dumps(export_json(log)))
     counts = row_counts()

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from papers import actions
+from papers.conflicts import make_conflict
 from papers.forms import ChangeLogEntryForm
 from papers.models import ChangeLogEntry, Role, get_log_for_user, role_allows
 from papers.views import wants_partial
@@ -126,13 +127,25 @@ def entry_edit(request, slug, pk):
     log, role = get_log_for_user(request.user, slug, need=Role.CURATOR)
     entry = _get_entry(log, role, pk)
     form = ChangeLogEntryForm(request.POST or None, instance=entry)
+    conflict = None
     if request.method == "POST" and form.is_valid():
-        entry = form.save(commit=False)
-        entry.updated_by = request.user
-        entry.save()
-        return _entry_response(request, log, role, entry, "Entry saved")
-    status = 422 if request.method == "POST" else 200
+        try:
+            entry = actions.changelog_edit(entry, by=request.user, **form.cleaned_data)
+        except actions.EditConflict as error:
+            url = reverse("changelog_edit", args=[log.slug, entry.pk])
+            conflict = make_conflict(
+                error.current,
+                form,
+                action_url=url,
+                cancel_url=reverse("changelog_entry", args=[log.slug, entry.pk]),
+                target=f"#entry-{entry.pk}",
+            )
+        else:
+            entry.log = log
+            return _entry_response(request, log, role, entry, "Entry saved")
+    status = 409 if conflict else 422 if request.method == "POST" else 200
     context = {"log": log, "role": role, "is_curator": True, "entry": entry, "form": form}
+    context["conflict"] = conflict
     if wants_partial(request):
         return render(request, f"{TEMPLATE}#entry-form", {**context, "focus": True}, status=status)
     return render(request, FORM_PAGE, context, status=status)

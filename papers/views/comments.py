@@ -5,10 +5,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import retarget, trigger_client_event
 
 from papers import actions
+from papers.conflicts import make_conflict
 from papers.forms import CommentForm, CommentMoveForm
 from papers.models import COMMENT_TARGETS, Comment, Paper, Role, get_log_for_user, paper_of
 from papers.templatetags.threads import dom_key
@@ -129,18 +131,30 @@ def comment_edit(request, slug, pk):
         raise PermissionDenied("Only the comment's author, or a curator, can edit it.")
     target = comment.target
     form = CommentForm(request.POST or None, instance=comment)
-    status, editing = 200, comment.pk
+    status, editing, conflict = 200, comment.pk, None
     if request.method == "GET" and request.GET.get("show"):
         editing = None
     elif request.method == "POST":
         if form.is_valid():
-            comment = actions.comment_edit(comment, by=request.user, body=form.cleaned_data["body"])
-            if not request.htmx:
-                return redirect(comment)
-            editing = None
+            try:
+                comment = actions.comment_edit(comment, by=request.user, **form.cleaned_data)
+            except actions.EditConflict as error:
+                url = reverse("comment_edit", args=[log.slug, comment.pk])
+                conflict = make_conflict(
+                    error.current,
+                    form,
+                    action_url=url,
+                    cancel_url=url + "?show=1",
+                    target=f"#comment-{comment.pk}",
+                )
+                comment, status = error.current, 409
+            else:
+                if not request.htmx:
+                    return redirect(comment)
+                editing = None
         else:
             status = 422
-    extra = {"editing_comment": editing, "comment_form": form}
+    extra = {"editing_comment": editing, "comment_form": form, "conflict": conflict}
     if not request.htmx:
         return _full_page(request, log, role, target, status=status, **extra)
     context = _thread_context(request, log, role, target, comment=comment, **extra)

@@ -6,10 +6,12 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import retarget, trigger_client_event
 
 from papers import actions
+from papers.conflicts import make_conflict
 from papers.forms import PAPER_FIELDS, NoteForm, paper_field_form
 from papers.models import (
     Comment,
@@ -152,15 +154,33 @@ def paper_field_edit(request, slug, number, field):
     form = paper_field_form(field, request.POST or None, instance=paper)
     status = 200
     editing = field
+    conflict = None
     if request.method == "GET" and request.GET.get("show"):
         editing = None
     elif request.method == "POST":
         if form.is_valid():
-            paper = actions.paper_edit(paper, by=request.user, form=form)
-            if not request.htmx:
-                return redirect(paper)
+            try:
+                actions.paper_edit(
+                    paper,
+                    by=request.user,
+                    version=form.cleaned_data["version"],
+                    **form.revised_values(),
+                )
+            except actions.EditConflict as error:
+                url = reverse("paper_field_edit", args=[log.slug, number, field])
+                conflict = make_conflict(
+                    error.current,
+                    form,
+                    action_url=url,
+                    cancel_url=url + "?show=1",
+                    target=f"#field-{field}",
+                )
+                status = 409
+            else:
+                if not request.htmx:
+                    return redirect(paper)
+                editing = None
             paper = get_paper(log, number)
-            editing = None
         else:
             status = 422
     if wants_partial(request):
@@ -171,10 +191,13 @@ def paper_field_edit(request, slug, number, field):
             "field": field,
             "editing": editing,
             "form": form,
+            "conflict": conflict,
             "can_edit_paper": True,
         }
         return render(request, TEMPLATE + "#paper-field", context, status=status)
-    context = paper_page_context(request, log, role, paper, editing=editing, form=form)
+    context = paper_page_context(
+        request, log, role, paper, editing=editing, form=form, conflict=conflict
+    )
     return render(request, TEMPLATE, context, status=status)
 
 
@@ -225,26 +248,38 @@ def note_edit(request, slug, pk):
     form = NoteForm(request.POST or None, instance=note)
     status = 200
     editing = True
+    conflict = None
     if request.method == "GET" and request.GET.get("show"):
         editing = False
     elif request.method == "POST":
         if form.is_valid():
-            note = actions.note_edit(note, by=request.user, **form.cleaned_data)
-            if not request.htmx:
-                return redirect(note)
-            editing = False
+            try:
+                note = actions.note_edit(note, by=request.user, **form.cleaned_data)
+            except actions.EditConflict as error:
+                url = reverse("note_edit", args=[log.slug, note.pk])
+                conflict = make_conflict(
+                    error.current,
+                    form,
+                    action_url=url,
+                    cancel_url=url + "?show=1",
+                    target=f"#note-content-{note.pk}",
+                )
+                note, status = error.current, 409
+            else:
+                if not request.htmx:
+                    return redirect(note)
+                editing = False
         else:
             status = 422
+    extra = {"editing_note": note.pk if editing else None, "note_edit_form": form}
+    extra["conflict"] = conflict
     if wants_partial(request):
         note.user_can_edit = True
-        context = {"log": log, "role": role, "paper": note.paper, "note": note}
+        context = {"log": log, "role": role, "paper": note.paper, "note": note, **extra}
         context.update(can_write=True, note_directions=NOTE_DIRECTIONS)
-        context.update(editing_note=note.pk if editing else None, note_edit_form=form)
         return render(request, TEMPLATE + "#note-content", context, status=status)
     paper = get_paper(log, note.paper.number)
-    context = paper_page_context(
-        request, log, role, paper, editing_note=note.pk if editing else None, note_edit_form=form
-    )
+    context = paper_page_context(request, log, role, paper, **extra)
     return render(request, TEMPLATE, context, status=status)
 
 

@@ -15,11 +15,13 @@ from django.db.models import Prefetch
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import retarget, trigger_client_event
 
 from papers import actions
+from papers.conflicts import make_conflict
 from papers.forms import QuestionFilterForm, QuestionForm, ResolveForm
 from papers.models import Comment, Paper, Question, Role, User, get_log_for_user, role_allows
 from papers.views import query_without_page, wants_partial
@@ -79,7 +81,7 @@ def _done(request, log, role, question, message, *, removed_html=None, moved=Fal
         next_url = request.POST.get("next", "")
         if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
             return redirect(next_url)
-        if question.pk is None:
+        if question.in_trash:
             return redirect(question.paper.get_absolute_url() + "#question-list")
         return redirect(question.get_absolute_url())
     context = _context(request, log, role, question)
@@ -190,7 +192,11 @@ def question_edit(request, slug, pk):
         raise PermissionDenied("Only its author or a curator can edit this question.")
     form = QuestionForm(request.POST or None, instance=question)
     if request.method == "POST" and form.is_valid():
-        actions.question_edit(question, by=request.user, body=form.cleaned_data["body"])
+        try:
+            actions.question_edit(question, by=request.user, **form.cleaned_data)
+        except actions.EditConflict as error:
+            return _conflict(request, log, role, question, form, error.current)
+        question = _get_question(log, role, pk)
         return _done(request, log, role, question, "Question saved")
     question.edit_form = form
     if request.method == "GET":
@@ -199,6 +205,23 @@ def question_edit(request, slug, pk):
             return render(request, f"{PANEL}#question-edit-form", {**context, "focus": True})
         return render(request, FORM_PAGE, {**context, "what": "question-edit-form"})
     return _invalid(request, log, role, question, what="question-edit-form")
+
+
+def _conflict(request, log, role, question, form, current):
+    """Answer a stale edit (409): the conflict view in place of the edit form."""
+    url = reverse("question_edit", args=[log.slug, question.pk])
+    conflict = make_conflict(
+        current,
+        form,
+        action_url=url,
+        cancel_url=reverse("question_detail", args=[log.slug, question.pk]),
+        target=f"#question-{question.pk}",
+        extra={"from": request.POST.get("from", ""), "next": request.POST.get("next", "")},
+    )
+    context = {**_context(request, log, role, question), "conflict": conflict}
+    if wants_partial(request):
+        return render(request, f"{PANEL}#question-edit-form", context, status=409)
+    return render(request, FORM_PAGE, {**context, "what": "question-edit-form"}, status=409)
 
 
 @login_required

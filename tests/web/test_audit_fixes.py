@@ -8,7 +8,6 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from papers import actions
 from papers.models import Membership, Note, Question
 from tests.conftest import make_comment, make_note, make_question
 from tests.web.conftest import HTMX, assert_partial
@@ -147,14 +146,18 @@ def test_the_members_page_writes_dates_like_the_rest_of_the_app(client, alice, l
 
 def test_a_note_edited_by_someone_else_says_edited_by_whom(client, bob, carol, log, paper):
     note = make_note(paper, by=carol, body="First words")
-    actions.note_edit(note, by=bob, body="Better words", anchor_kind="", anchor_label="")
     untouched = make_note(paper, by=carol, body="Never edited")
+    client.force_login(bob)
+    response = client.post(
+        url("note_edit", log.slug, note.pk), {"version": note.version, "body": "Better words"}
+    )
+    assert response.status_code == 302
     client.force_login(carol)
     html = client.get(url("paper_detail", log.slug, paper.number)).content.decode()
     chunk = html[html.index(f'id="note-{note.pk}"') : html.index(f'id="note-{untouched.pk}"')]
-    assert "edited by bob" in chunk and ">edited<" in chunk
+    assert "edited by bob" in chunk and url("note_history", log.slug, note.pk) in chunk
     rest = html[html.index(f'id="note-{untouched.pk}"') :]
-    assert ">edited<" not in rest[: rest.index("</li>")]
+    assert "edited by" not in rest[: rest.index("</li>")]
 
 
 def test_a_question_edited_later_says_edited(client, carol, log, paper):
@@ -167,21 +170,21 @@ def test_a_question_edited_later_says_edited(client, carol, log, paper):
     assert "edited by carol" in html
 
 
-def test_resolving_moving_or_a_quick_fix_is_not_an_edit(client, carol, bob, log, paper):
-    from papers import actions
-
+def test_resolving_or_moving_is_not_an_edit_but_any_text_change_is(client, carol, bob, log, paper):
     question = make_question(paper, by=carol)
-    actions.question_resolve(question, by=bob, resolution="Done")
-    actions.question_reopen(question, by=bob)
     note = make_note(paper, by=carol, body="First")
-    actions.note_move(make_note(paper, by=carol, body="Second"), "up", by=carol)
-    actions.note_edit(note, by=carol, body="First, typo fixed")  # within a minute
+    second = make_note(paper, by=carol, body="Second")
+    client.force_login(bob)
+    client.post(url("question_resolve", log.slug, question.pk), {"resolution": "Done"})
+    client.post(url("question_reopen", log.slug, question.pk))
+    client.post(url("note_move", log.slug, second.pk), {"direction": "up"})
     question.refresh_from_db()
     note.refresh_from_db()
     assert not question.was_edited and not note.was_edited
-    actions.note_edit(note, by=bob, body="First, as bob reads it")
+    client.force_login(carol)
+    client.post(url("note_edit", log.slug, note.pk), {"version": 1, "body": "First, typo fixed"})
     note.refresh_from_db()
-    assert note.was_edited and note.edited_by == bob
+    assert note.was_edited and note.edited_by == carol and note.version == 2
 
 
 # -- 3. Resolving re-orders the panel at once ---------------------------------------

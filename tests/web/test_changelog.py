@@ -211,7 +211,7 @@ def test_saving_an_edit_swaps_the_entry(client, bob, log, entry, htmx):
     client.force_login(bob)
     response = client.post(
         url("changelog_edit", log, entry.pk),
-        {"date": "2024-09-01", "text": "Fixed **typo**"},
+        {"version": 1, "date": "2024-09-01", "text": "Fixed **typo**"},
         **htmx,
     )
     assert_partial(response, f"entry-{entry.pk}")
@@ -224,7 +224,7 @@ def test_saving_an_edit_swaps_the_entry(client, bob, log, entry, htmx):
 def test_saving_an_edit_without_htmx_redirects_to_the_entry(client, bob, log, entry):
     client.force_login(bob)
     response = client.post(
-        url("changelog_edit", log, entry.pk), {"date": "2024-09-01", "text": "x"}
+        url("changelog_edit", log, entry.pk), {"version": 1, "date": "2024-09-01", "text": "x"}
     )
     assert response.status_code == 302
     assert response["Location"] == url("log_changelog", log) + f"#entry-{entry.pk}"
@@ -233,7 +233,9 @@ def test_saving_an_edit_without_htmx_redirects_to_the_entry(client, bob, log, en
 def test_an_empty_edit_is_refused_and_changes_nothing(client, bob, log, entry, htmx):
     client.force_login(bob)
     response = client.post(
-        url("changelog_edit", log, entry.pk), {"date": "2024-09-01", "text": ""}, **htmx
+        url("changelog_edit", log, entry.pk),
+        {"version": 1, "date": "2024-09-01", "text": ""},
+        **htmx,
     )
     assert_partial(response, f"entry-{entry.pk}", status=422)
     assert "errorlist" in response.content.decode()
@@ -245,7 +247,7 @@ def test_a_member_cannot_edit_an_entry(client, carol, log, entry):
     client.force_login(carol)
     assert client.get(url("changelog_edit", log, entry.pk)).status_code == 403
     response = client.post(
-        url("changelog_edit", log, entry.pk), {"date": "2024-09-01", "text": "x"}
+        url("changelog_edit", log, entry.pk), {"version": 1, "date": "2024-09-01", "text": "x"}
     )
     assert response.status_code == 403
 

@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from papers.models import Comment, Question
+from papers.models import Comment, Question, TrashItem
 from tests.conftest import make_comment, make_note, make_question
 from tests.web.conftest import assert_partial
 
@@ -114,7 +114,9 @@ def test_carol_edits_her_comment(client, carol, paper, htmx):
     client.force_login(carol)
     form = client.get(comment_url("comment_edit", comment), **htmx)
     assert_partial(form, f"comment-{comment.pk}")
-    response = client.post(comment_url("comment_edit", comment), {"body": "Edited"}, **htmx)
+    response = client.post(
+        comment_url("comment_edit", comment), {"version": 1, "body": "Edited"}, **htmx
+    )
     assert_partial(response, f"comment-{comment.pk}")
     comment.refresh_from_db()
     assert comment.body == "Edited"
@@ -123,7 +125,7 @@ def test_carol_edits_her_comment(client, carol, paper, htmx):
 def test_an_empty_edit_keeps_the_comment(client, carol, paper, htmx):
     comment = make_comment(paper, by=carol)
     client.force_login(carol)
-    response = client.post(comment_url("comment_edit", comment), {"body": ""}, **htmx)
+    response = client.post(comment_url("comment_edit", comment), {"version": 1, "body": ""}, **htmx)
     assert_partial(response, f"comment-{comment.pk}", status=422)
     comment.refresh_from_db()
     assert comment.body == "Good point."
@@ -132,24 +134,33 @@ def test_an_empty_edit_keeps_the_comment(client, carol, paper, htmx):
 def test_carol_cannot_edit_or_delete_bobs_comment(client, carol, bob, paper):
     comment = make_comment(paper, by=bob)
     client.force_login(carol)
-    assert client.post(comment_url("comment_edit", comment), {"body": "x"}).status_code == 403
+    assert (
+        client.post(comment_url("comment_edit", comment), {"version": 1, "body": "x"}).status_code
+        == 403
+    )
     assert client.post(comment_url("comment_delete", comment)).status_code == 403
 
 
 def test_bob_the_curator_edits_carols_comment(client, carol, bob, paper):
     comment = make_comment(paper, by=carol)
     client.force_login(bob)
-    assert client.post(comment_url("comment_edit", comment), {"body": "tidy"}).status_code == 302
+    assert (
+        client.post(
+            comment_url("comment_edit", comment), {"version": 1, "body": "tidy"}
+        ).status_code
+        == 302
+    )
 
 
-def test_deleting_a_comment_keeps_its_replies(client, carol, bob, paper, htmx):
+def test_deleting_a_comment_moves_it_and_its_replies_to_the_trash(client, carol, bob, paper, htmx):
     top = make_comment(paper, by=carol)
     reply = make_comment(paper, by=bob, parent=top)
     client.force_login(carol)
     response = client.post(comment_url("comment_delete", top), **htmx)
     assert_partial(response, f"comment-list-paper-{paper.pk}")
-    reply.refresh_from_db()
-    assert reply.parent is None and not Comment.objects.filter(pk=top.pk).exists()
+    assert not Comment.objects.filter(pk__in=[top.pk, reply.pk]).exists()
+    kept = Comment.objects_with_deleted.filter(pk__in=[top.pk, reply.pk])
+    assert {c.trashed_id for c in kept} == {TrashItem.objects.get().pk}
 
 
 def test_deleting_without_js_redirects(client, carol, paper):

@@ -71,7 +71,7 @@ def test_carol_edits_her_note_in_place(client, carol, paper, htmx):
     form = client.get(note_url("note_edit", note), **htmx)
     assert_partial(form, f"note-content-{note.pk}")
     assert b"data-keep" in form.content
-    response = client.post(note_url("note_edit", note), {"body": "Better"}, **htmx)
+    response = client.post(note_url("note_edit", note), {"version": 1, "body": "Better"}, **htmx)
     assert_partial(response, f"note-content-{note.pk}")
     note.refresh_from_db()
     assert note.body == "Better" and note.updated_by == carol
@@ -80,7 +80,7 @@ def test_carol_edits_her_note_in_place(client, carol, paper, htmx):
 def test_editing_a_note_without_htmx_redirects(client, carol, paper):
     note = make_note(paper, by=carol)
     client.force_login(carol)
-    response = client.post(note_url("note_edit", note), {"body": "Better"})
+    response = client.post(note_url("note_edit", note), {"version": 1, "body": "Better"})
     assert response.status_code == 302
 
 
@@ -94,7 +94,7 @@ def test_the_note_edit_page_works_without_js(client, carol, paper):
 def test_an_empty_edit_rerenders_with_errors(client, carol, paper, htmx):
     note = make_note(paper, by=carol)
     client.force_login(carol)
-    response = client.post(note_url("note_edit", note), {"body": ""}, **htmx)
+    response = client.post(note_url("note_edit", note), {"version": 1, "body": ""}, **htmx)
     assert_partial(response, f"note-content-{note.pk}", status=422)
     note.refresh_from_db()
     assert note.body == "Figure 1 shows the encoder."
@@ -103,14 +103,18 @@ def test_an_empty_edit_rerenders_with_errors(client, carol, paper, htmx):
 def test_carol_cannot_edit_bobs_note(client, carol, bob, paper):
     note = make_note(paper, by=bob)
     client.force_login(carol)
-    assert client.post(note_url("note_edit", note), {"body": "Mine"}).status_code == 403
+    assert (
+        client.post(note_url("note_edit", note), {"version": 1, "body": "Mine"}).status_code == 403
+    )
     assert client.post(note_url("note_delete", note)).status_code == 403
 
 
 def test_bob_the_curator_edits_carols_note(client, carol, bob, paper):
     note = make_note(paper, by=carol)
     client.force_login(bob)
-    assert client.post(note_url("note_edit", note), {"body": "Fixed"}).status_code == 302
+    assert (
+        client.post(note_url("note_edit", note), {"version": 1, "body": "Fixed"}).status_code == 302
+    )
     note.refresh_from_db()
     assert note.body == "Fixed" and note.updated_by == bob
 

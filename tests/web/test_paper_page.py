@@ -89,7 +89,7 @@ def test_the_adder_edits_the_title_in_place(client, carol, paper, htmx):
     form = client.get(edit_url(paper, "title"), **htmx)
     assert_partial(form, "field-title")
     assert b'name="title"' in form.content
-    response = client.post(edit_url(paper, "title"), {"title": "Attention!"}, **htmx)
+    response = client.post(edit_url(paper, "title"), {"version": 1, "title": "Attention!"}, **htmx)
     assert_partial(response, "field-title")
     assert b"Attention!" in response.content and b'name="title"' not in response.content
     paper.refresh_from_db()
@@ -99,14 +99,16 @@ def test_the_adder_edits_the_title_in_place(client, carol, paper, htmx):
 def test_editing_a_field_bumps_last_activity(client, carol, paper):
     before = paper.last_activity_at
     client.force_login(carol)
-    client.post(edit_url(paper, "status"), {"status": "reading"})
+    client.post(edit_url(paper, "status"), {"version": 1, "status": "reading"})
     paper.refresh_from_db()
     assert paper.status == "reading" and paper.last_activity_at > before
 
 
 def test_editing_a_field_without_htmx_redirects(client, carol, paper):
     client.force_login(carol)
-    response = client.post(edit_url(paper, "tldr"), {"tldr": "Attention is **enough**."})
+    response = client.post(
+        edit_url(paper, "tldr"), {"version": 1, "tldr": "Attention is **enough**."}
+    )
     assert response.status_code == 302 and response.url == paper.get_absolute_url()
     paper.refresh_from_db()
     assert paper.tldr_html == "<p>Attention is <strong>enough</strong>.</p>"
@@ -121,13 +123,13 @@ def test_the_edit_page_works_without_js(client, carol, paper):
 
 def test_tags_are_edited_as_comma_separated_names(client, carol, paper):
     client.force_login(carol)
-    client.post(edit_url(paper, "tags"), {"tag_names": "nlp, attention, nlp"})
+    client.post(edit_url(paper, "tags"), {"version": 1, "tag_names": "nlp, attention, nlp"})
     assert sorted(t.name for t in paper.tags.all()) == ["attention", "nlp"]
 
 
 def test_an_invalid_field_rerenders_with_errors(client, carol, paper, htmx):
     client.force_login(carol)
-    response = client.post(edit_url(paper, "link"), {"url": "not a link"}, **htmx)
+    response = client.post(edit_url(paper, "link"), {"version": 1, "url": "not a link"}, **htmx)
     assert_partial(response, "field-link", status=422)
     assert b"not a link" in response.content and b"errorlist" in response.content
     paper.refresh_from_db()
@@ -142,12 +144,12 @@ def test_an_unknown_field_is_404(client, carol, paper):
 def test_a_member_cannot_edit_someone_elses_paper(client, carol, alice, log):
     paper = make_paper(log, by=alice)
     client.force_login(carol)
-    assert client.post(edit_url(paper, "title"), {"title": "X"}).status_code == 403
+    assert client.post(edit_url(paper, "title"), {"version": 1, "title": "X"}).status_code == 403
 
 
 def test_a_curator_edits_any_paper(client, bob, paper):
     client.force_login(bob)
-    assert client.post(edit_url(paper, "title"), {"title": "X"}).status_code == 302
+    assert client.post(edit_url(paper, "title"), {"version": 1, "title": "X"}).status_code == 302
     assert Paper.objects.get(pk=paper.pk).title == "X"
 
 

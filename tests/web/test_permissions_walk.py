@@ -33,6 +33,7 @@ from types import SimpleNamespace
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from papers import actions
 from papers.models import ChangeLogEntry, Invitation, Membership, ReadingLog, Role
 from tests.conftest import make_comment, make_note, make_question
 
@@ -160,6 +161,21 @@ PERMISSION_CASES = {
     "log_import_confirm": case(CURATOR, LOG, POST),
     "log_export_markdown": case(VIEWER, LOG, public=True),
     "log_export_json": case(CURATOR, LOG),
+    # -- History and trash (papers/views/history.py, trash.py); every item was edited once
+    "paper_history": case(VIEWER, lambda o: {"slug": o.log.slug, "pk": o.paper.number}, public=True),  # noqa: E501
+    "paper_revision_restore": case(MEMBER, lambda o: {"slug": o.log.slug, "pk": o.paper.number, "version": 1}, POST),  # noqa: E501
+    "note_history": case(VIEWER, NOTE, public=True),
+    "note_revision_restore": case(MEMBER, lambda o: {**NOTE(o), "version": 1}, POST),
+    "question_history": case(VIEWER, QUESTION, public=True),
+    "question_revision_restore": case(MEMBER, lambda o: {**QUESTION(o), "version": 1}, POST),
+    "comment_history": case(VIEWER, COMMENT, public=True),
+    "comment_revision_restore": case(MEMBER, lambda o: {**COMMENT(o), "version": 1}, POST),
+    "entry_history": case(VIEWER, ENTRY, public=True),
+    "entry_revision_restore": case(CURATOR, lambda o: {**ENTRY(o), "version": 1}, POST),
+    "log_trash": case(MEMBER, LOG),
+    "trash_restore": case(MEMBER, lambda o: {"slug": o.log.slug, "pk": o.trash_item.pk}, POST),
+    "trash_purge": case(CURATOR, lambda o: {"slug": o.log.slug, "pk": o.trash_item.pk}, POST),
+    "trash_empty": case(CURATOR, LOG, POST),
 }
 # fmt: on
 
@@ -198,7 +214,17 @@ def objects(log, paper, alice, bob, carol, dave, mallory):
     question = make_question(paper, by=carol)
     comment = make_comment(paper, by=carol)
     entry = ChangeLogEntry.objects.create(log=log, text="Read [1] together.", author=bob)
+    for item, values in [
+        (paper, {"title": "Attention, revised"}),
+        (note, {"body": "Figure 1, revised"}),
+        (question, {"body": "Why sqrt(d_k), revised?"}),
+        (comment, {"body": "Good point, revised."}),
+        (entry, {"text": "Read [1] together, revised."}),
+    ]:
+        actions.text_edit(item, by=carol, version=1, **values)
+    deleted = make_note(paper, by=carol, body="A note carol deleted")
     return SimpleNamespace(
+        trash_item=actions.trash(deleted, by=carol),
         log=log,
         paper=paper,
         note=note,

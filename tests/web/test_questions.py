@@ -253,7 +253,9 @@ def test_the_edit_form_without_htmx_is_a_page(client, carol, log, question):
 
 def test_saving_an_edit_swaps_the_question(client, carol, log, question, htmx):
     client.force_login(carol)
-    response = client.post(url("question_edit", log, question.pk), {"body": "New *text*"}, **htmx)
+    response = client.post(
+        url("question_edit", log, question.pk), {"version": 1, "body": "New *text*"}, **htmx
+    )
     assert_partial(response, f"question-{question.pk}")
     assert "<em>text</em>" in response.content.decode()
     question.refresh_from_db()
@@ -262,7 +264,9 @@ def test_saving_an_edit_swaps_the_question(client, carol, log, question, htmx):
 
 def test_saving_an_edit_without_htmx_redirects(client, bob, log, question):
     client.force_login(bob)
-    response = client.post(url("question_edit", log, question.pk), {"body": "Curated"})
+    response = client.post(
+        url("question_edit", log, question.pk), {"version": 1, "body": "Curated"}
+    )
     assert response.status_code == 302
     question.refresh_from_db()
     assert question.body == "Curated"
@@ -270,7 +274,9 @@ def test_saving_an_edit_without_htmx_redirects(client, bob, log, question):
 
 def test_an_empty_edit_is_refused_and_changes_nothing(client, carol, log, question, htmx):
     client.force_login(carol)
-    response = client.post(url("question_edit", log, question.pk), {"body": ""}, **htmx)
+    response = client.post(
+        url("question_edit", log, question.pk), {"version": 1, "body": ""}, **htmx
+    )
     assert_partial(response, f"question-{question.pk}", status=422)
     assert "errorlist" in response.content.decode()
     question.refresh_from_db()
@@ -279,7 +285,9 @@ def test_an_empty_edit_is_refused_and_changes_nothing(client, carol, log, questi
 
 def test_a_member_cannot_edit_someone_elses_question(client, carol, log, bobs_question):
     client.force_login(carol)
-    response = client.post(url("question_edit", log, bobs_question.pk), {"body": "Mine now"})
+    response = client.post(
+        url("question_edit", log, bobs_question.pk), {"version": 1, "body": "Mine now"}
+    )
     assert response.status_code == 403
 
 
