@@ -23,13 +23,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
+            "--port", type=int, default=8000, help="the port the printed links use (8000)"
+        )
+        parser.add_argument(
             "--password",
             help=f"the demo users' password (default {DEFAULT_PASSWORD!r} for new users; "
             "given, it is set for all four)",
         )
 
     @transaction.atomic
-    def handle(self, password=None, **options):
+    def handle(self, password=None, port=8000, **options):
         users = {}
         for username, _role in PEOPLE:
             user, created = User.objects.get_or_create(
@@ -59,5 +62,5 @@ class Command(BaseCommand):
         for username, role in PEOPLE:
             self.stdout.write(f"  {username:<6} {role.label.lower()}")
         if admin.is_superuser:
-            self.stdout.write("  alice is also a site admin: http://127.0.0.1:8000/admin/")
-        self.stdout.write(f"The demo log: http://127.0.0.1:8000{log.get_absolute_url()}")
+            self.stdout.write(f"  alice is also a site admin: http://127.0.0.1:{port}/admin/")
+        self.stdout.write(f"The demo log: http://127.0.0.1:{port}{log.get_absolute_url()}")
