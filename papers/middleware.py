@@ -20,11 +20,12 @@ class VaryOnHtmxMiddleware:
         return response
 
 
-class ContentSecurityPolicyMiddleware:
-    """Send settings.CONTENT_SECURITY_POLICY on every response that has none.
+class SecurityHeadersMiddleware:
+    """Send settings.CONTENT_SECURITY_POLICY and PERMISSIONS_POLICY on every response.
 
     Our pages run no inline script or style (JavaScript lives in static files),
-    so the policy can forbid both: injected markup cannot run.
+    so the content policy can forbid both: injected markup cannot run. The
+    permissions policy turns off browser features the app never uses.
     """
 
     def __init__(self, get_response):
@@ -33,9 +34,37 @@ class ContentSecurityPolicyMiddleware:
             f"{directive} {' '.join(sources)}"
             for directive, sources in settings.CONTENT_SECURITY_POLICY.items()
         )
+        self.permissions = ", ".join(
+            f"{feature}=({' '.join(allowed)})"
+            for feature, allowed in settings.PERMISSIONS_POLICY.items()
+        )
 
     def __call__(self, request):
         response = self.get_response(request)
         if self.policy:
             response.headers.setdefault("Content-Security-Policy", self.policy)
+        if self.permissions:
+            response.headers.setdefault("Permissions-Policy", self.permissions)
+        return response
+
+
+class PrivateCacheMiddleware:
+    """Keep what signed-in people see, and every htmx fragment, out of caches.
+
+    Their pages show private logs and their own name; a shared proxy or the
+    browser's disk must not keep them (`Cache-Control: private, no-store`).
+    A response that sets its own Cache-Control (an export download) keeps it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        private = (user is not None and user.is_authenticated) or bool(
+            getattr(request, "htmx", False)
+        )
+        if private and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "private, no-store"
         return response

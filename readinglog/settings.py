@@ -84,7 +84,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "papers.middleware.VaryOnHtmxMiddleware",
-    "papers.middleware.ContentSecurityPolicyMiddleware",
+    "papers.middleware.SecurityHeadersMiddleware",
+    "papers.middleware.PrivateCacheMiddleware",
 ]
 
 ROOT_URLCONF = "readinglog.urls"
@@ -211,6 +212,15 @@ CONTENT_SECURITY_POLICY = {
     "base-uri": ["'none'"],
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
+}
+# Browser features the app never uses, all off (Permissions-Policy header).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer camera display-capture encrypted-media geolocation gyroscope hid "
+        "magnetometer microphone midi payment publickey-credentials-get screen-wake-lock "
+        "serial usb xr-spatial-tracking"
+    ).split()
 }
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
