@@ -1,6 +1,7 @@
 """Middleware of our own."""
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest
 from django.utils.cache import patch_vary_headers
 
 
@@ -68,3 +69,23 @@ class PrivateCacheMiddleware:
         if private and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "private, no-store"
         return response
+
+
+class RejectNulMiddleware:
+    """Answer 400 to a request with a NUL character in its path, query or form.
+
+    No page takes one, and PostgreSQL refuses NUL in text, so a lookup such as
+    /invitations/%00/signup/ would otherwise fail with a 500.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or _has_nul(request.GET) or _has_nul(request.POST):
+            return HttpResponseBadRequest("Bad request: a NUL character is not allowed.")
+        return self.get_response(request)
+
+
+def _has_nul(query):
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in query.lists())

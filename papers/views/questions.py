@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -79,8 +79,8 @@ def _done(request, log, role, question, message, *, removed_html=None, moved=Fal
     """
     if not wants_partial(request):
         next_url = request.POST.get("next", "")
-        if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
-            return redirect(next_url)
+        if _is_local(request, next_url):
+            return HttpResponseRedirect(next_url)
         if question.in_trash:
             return redirect(question.paper.get_absolute_url() + "#question-list")
         return redirect(question.get_absolute_url())
@@ -104,6 +104,11 @@ def _done(request, log, role, question, message, *, removed_html=None, moved=Fal
     return _with_badges(request, log, question.paper, html, message)
 
 
+def _is_local(request, url):
+    """Say whether url is a path on this site (a `next` we may go back to)."""
+    return url.startswith("/") and url_has_allowed_host_and_scheme(url, {request.get_host()})
+
+
 def _list_count_oob(request, log, question, context):
     """Return the questions page's count for the filters it came from, out of band.
 
@@ -111,7 +116,7 @@ def _list_count_oob(request, log, question, context):
     the status filter: it stays in place until the next load, visibly marked.
     """
     next_url = context["next_url"]
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+    if not _is_local(request, next_url):
         return ""
     filters, questions = _filtered(log, QueryDict(urlsplit(next_url).query))
     status = filters.cleaned_data.get("status")

@@ -16,7 +16,10 @@ def _since(value):
         return int(value)
     except (TypeError, ValueError):
         pass
-    moment = parse_datetime(value or "")
+    try:
+        moment = parse_datetime(value or "")
+    except ValueError:  # well formed but impossible: 30 February
+        return 0
     return int(moment.timestamp() * 1000) if moment and moment.tzinfo else 0
 
 
