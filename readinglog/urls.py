@@ -5,6 +5,7 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from papers.views import auth
+from papers.views.errors import server_error
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -28,3 +29,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("papers.urls")),
 ]
+
+# Says "not saved" when a POST failed (issue #7).
+handler500 = server_error

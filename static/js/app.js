@@ -16,8 +16,10 @@
      restored URL's values after back/forward: htmx's history cache keeps markup, not
      what was typed, so the box would otherwise show the newer search.
    - A request that fails (403, 404, 500: htmx swaps nothing) or cannot be sent
-     (offline) says so in #messages instead of doing nothing. Background requests
-     marked `data-quiet-errors` (the live-update poll) stay silent: the next one retries.
+     (offline) says so in #messages instead of doing nothing; a POST that failed on
+     the server or could not be sent says "Not saved", and that the typed text is
+     still in the form. Background requests marked `data-quiet-errors` (the
+     live-update poll) stay silent: the next one retries.
 */
 (function () {
   "use strict";
@@ -129,17 +131,44 @@
     return elt && elt.closest && elt.closest("[data-quiet-errors]");
   }
 
+  // A failed POST saved nothing; htmx swaps nothing on a failure, so what was typed is still there.
+  function notSaved(event, reason, advice) {
+    var config = event.detail.requestConfig || {};
+    var form = config.elt && config.elt.closest && config.elt.closest("form");
+    var typed =
+      form &&
+      Array.prototype.some.call(form.elements, function (field) {
+        return /^(textarea|text|url|search)$/.test(field.type) && field.value.trim() !== "";
+      });
+    return "Not saved: " + reason + (typed ? " Your text is still in the form. " : " ") + advice;
+  }
+
+  function posted(event) {
+    var config = event.detail.requestConfig;
+    return config && config.verb === "post";
+  }
+
   document.addEventListener("htmx:responseError", function (event) {
     if (quiet(event)) return;
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
-    showError(
-      FAILURES[status] || "Something went wrong on our side (error " + status + "). Please try again."
-    );
+    if (FAILURES[status]) {
+      showError(FAILURES[status]);
+    } else if (posted(event)) {
+      var reason = "something went wrong on our side (error " + status + ").";
+      showError(notSaved(event, reason, "Try again in a moment."));
+    } else {
+      showError("Something went wrong on our side (error " + status + "). Please try again.");
+    }
   });
 
   document.addEventListener("htmx:sendError", function (event) {
     if (quiet(event)) return;
-    showError("Readinglog could not be reached: check your connection and try again.");
+    if (posted(event)) {
+      var advice = "Check your connection and try again.";
+      showError(notSaved(event, "Readinglog could not be reached.", advice));
+    } else {
+      showError("Readinglog could not be reached: check your connection and try again.");
+    }
   });
 
   // Capture phase, so it runs before htmx turns the submit into a request.
