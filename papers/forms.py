@@ -447,14 +447,6 @@ class RoleForm(NoLabelSuffix, forms.Form):
         self.fields["role"].initial = membership.role
         self.fields["role"].label = f"Role of {membership.user.get_username()}"
 
-    def clean_role(self):
-        role = self.cleaned_data["role"]
-        if role != Role.OWNER and self.membership.is_last_owner():
-            raise forms.ValidationError(
-                "A log needs at least one owner: make someone else owner first."
-            )
-        return role
-
 
 class InvitationForm(NoLabelSuffix, forms.Form):
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -327,17 +327,31 @@ class Membership(TimeStamped):
     def get_absolute_url(self):
         return reverse("log_members", args=[self.log.slug])
 
+    @transaction.atomic
     def set_role(self, role):
-        """Give the member another role; RoleForm keeps the log's last owner an owner."""
+        """Give the member another role; raise ValidationError if that leaves the log no owner."""
+        if role != Role.OWNER:
+            self._keep_an_owner("A log needs at least one owner: make someone else owner first.")
         self.role = role
         self.save(update_fields=["role", "updated_at"])
 
-    def is_last_owner(self):
-        """Say whether the log would have no owner without this membership's role."""
-        if self.role != Role.OWNER:
-            return False
-        others = Membership.objects.filter(log_id=self.log_id, role=Role.OWNER).exclude(pk=self.pk)
-        return not others.exists()
+    @transaction.atomic
+    def remove(self):
+        """Take the member out of the log; raise ValidationError if it is the last owner."""
+        self._keep_an_owner("The last owner cannot be removed: make someone else owner first.")
+        self.delete()
+
+    def _keep_an_owner(self, message):
+        """Raise ValidationError(message) if this membership is the log's only owner.
+
+        The log's owner memberships stay locked until the transaction ends
+        (PostgreSQL), so the check and the write agree: of two owners demoting
+        each other at once, the second waits for the first, then finds itself
+        the only owner left.
+        """
+        owners = Membership.objects.select_for_update().filter(log_id=self.log_id, role=Role.OWNER)
+        if list(owners.order_by("pk").values_list("pk", flat=True)) == [self.pk]:
+            raise ValidationError(message, code="last_owner")
 
 
 def membership_visited(log, user):

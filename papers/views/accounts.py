@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -191,12 +191,16 @@ def member_role(request, slug, pk):
     membership = get_object_or_404(log.memberships.select_related("user"), pk=pk)
     form = RoleForm(request.POST, membership=membership)
     template = "papers/log_members.html"
+    if form.is_valid():
+        try:
+            membership.set_role(form.cleaned_data["role"])
+        except ValidationError as error:  # the log's last owner
+            form.add_error("role", error)
     if not form.is_valid():
         context = _members_context(request, log, role, role_forms={membership.pk: form})
         if wants_partial(request):
             template += "#members"
         return render(request, template, context, status=422)
-    membership.set_role(form.cleaned_data["role"])
     text = f"{membership.user.get_username()} is now {Role(membership.role).label.lower()}."
     if membership.user_id == request.user.pk and membership.role != Role.OWNER:
         # They can no longer manage members: show them the page as they now see it.
@@ -218,15 +222,16 @@ def member_remove(request, slug, pk):
     log, role = _member_of(request, slug, Role.OWNER)
     membership = get_object_or_404(log.memberships.select_related("user"), pk=pk)
     template = "papers/log_members.html"
-    if membership.is_last_owner():
+    try:
+        membership.remove()
+    except ValidationError as error:  # the log's last owner
         form = RoleForm({f"m{membership.pk}-role": membership.role}, membership=membership)
         form.is_valid()
-        form.add_error("role", "The last owner cannot be removed: make someone else owner first.")
+        form.add_error("role", error)
         context = _members_context(request, log, role, role_forms={membership.pk: form})
         if wants_partial(request):
             template += "#members"
         return render(request, template, context, status=422)
-    membership.delete()
     text = f"Removed {membership.user.get_username()} from the log."
     if membership.user_id == request.user.pk:
         messages.success(request, text)
