@@ -7,6 +7,7 @@ DATABASE_URL.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "django_htmx",
     "template_partials.apps.SimpleAppConfig",
 ]
@@ -87,6 +89,8 @@ MIDDLEWARE = [
     "papers.middleware.VaryOnHtmxMiddleware",
     "papers.middleware.SecurityHeadersMiddleware",
     "papers.middleware.PrivateCacheMiddleware",
+    # Last, as axes asks: turns a refused login into papers.views.auth.locked_out.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "readinglog.urls"
@@ -153,6 +157,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (issue #8, papers/throttle.py): django-axes counts failed
+# logins in the database, so every worker and server sees them. An account is
+# refused after 5 failures, an address after 30, until 15 minutes after the
+# last one.
+AUTHENTICATION_BACKENDS = [
+    "papers.throttle.ThrottledBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "papers.throttle.LoginThrottle"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env_int("READINGLOG_ACCOUNT_FAILURE_LIMIT", 5)
+READINGLOG_ADDRESS_FAILURE_LIMIT = env_int("READINGLOG_ADDRESS_FAILURE_LIMIT", 30)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("READINGLOG_LOCKOUT_MINUTES", 15))
+# A refused attempt does not start the 15 minutes again, so the page can say when
+# logins resume. (AXES_RESET_ON_SUCCESS stays off: a login to one's own account
+# would clear the address's count.)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "papers.views.auth.locked_out"
+AXES_CLIENT_IP_CALLABLE = "papers.throttle.client_address"
+# Throttling needs no record of successful logins (axes would keep one forever).
+AXES_DISABLE_ACCESS_LOG = True
+# Behind a reverse proxy, count failures against the address it appends to
+# X-Forwarded-For; without one, anybody can write that header.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -1,8 +1,16 @@
 """Django's sign-in views, answering invalid input with 422 like every other form,
-and labelled without colons like the rest of the app."""
+labelled without colons like the rest of the app, and throttled (papers/throttle.py)."""
 
+import math
+
+from axes.helpers import get_client_username
+from axes.utils import reset as reset_failures
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.shortcuts import render
+from django.utils import timezone
+
+from papers.throttle import LoginThrottle
 
 
 class _LikeOurForms:
@@ -28,7 +36,26 @@ class PasswordResetView(_LikeOurForms, auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(_LikeOurForms, auth_views.PasswordResetConfirmView):
-    pass
+    """Choose a new password from the mailed link; that also lifts a lockout of the account."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        reset_failures(username=form.user.get_username())
+        return response
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """Say that logins are refused, why and for how long (settings.AXES_LOCKOUT_CALLABLE)."""
+    lockout = LoginThrottle().lockout(request, credentials)
+    seconds = max(1, round((lockout.until - timezone.now()).total_seconds()))
+    context = {
+        "lockout": lockout,
+        "minutes": math.ceil(seconds / 60),
+        "username": get_client_username(request, credentials),
+    }
+    response = render(request, "registration/locked_out.html", context, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 class LogoutView(auth_views.LogoutView):
