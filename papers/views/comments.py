@@ -42,7 +42,7 @@ def _comment(request, slug, pk, *, need=Role.MEMBER):
 def _thread_context(request, log, role, target, **extra):
     """Build the context of one thread's partials, reading the target's comments (1 query)."""
     is_curator = role.allows(Role.CURATOR)
-    comments = target.comments.select_related("author")
+    comments = target.comments.select_related("author", "edited_by")
     if not is_curator:
         comments = comments.visible()
     return {

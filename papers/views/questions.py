@@ -37,7 +37,7 @@ def _with_replies(questions, role):
     """Prefetch each question's replies as `visible_comments` (curators also see hidden ones)."""
     if not role_allows(role, Role.CURATOR):
         return questions.with_visible_comments()
-    replies = Comment.objects.select_related("author")
+    replies = Comment.objects.select_related("author", "edited_by")
     return questions.prefetch_related(
         Prefetch("comments", queryset=replies, to_attr="visible_comments")
     )
