@@ -95,7 +95,7 @@ class Versioned(models.Model):
 
     def revision_data(self):
         """Return the revised fields as plain JSON values."""
-        return {name: json_value(getattr(self, name)) for name in self.REVISED_FIELDS}
+        return {name: _json_value(getattr(self, name)) for name in self.REVISED_FIELDS}
 
     def apply_revision_data(self, data):
         """Set the revised fields from `data` (a revision's or a form's); return the names set."""
@@ -110,8 +110,7 @@ class Versioned(models.Model):
             setattr(self, target, render_markdown(getattr(self, source)))
 
 
-def json_value(value):
-    """Return a field's value as a revision keeps it in JSON (dates as ISO text)."""
+def _json_value(value):
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
@@ -450,11 +449,8 @@ class Tag(TimeStamped):
 class PaperQuerySet(models.QuerySet):
     def with_open_question_count(self):
         return self.annotate(
-            # A join does not go through Question's manager: leave the trash out by hand.
             open_question_count=Count(
-                "questions",
-                filter=Q(questions__status=Question.Status.OPEN, questions__trashed__isnull=True),
-                distinct=True,
+                "questions", filter=Q(questions__status=Question.Status.OPEN), distinct=True
             )
         )
 
@@ -582,23 +578,8 @@ class Paper(Versioned, Trashable, TimeStamped):
     def get_absolute_url(self):
         return reverse("paper_detail", args=[self.log.slug, self.number])
 
-    def validate_constraints(self, exclude=None):
-        """Also refuse the number of a paper in the trash: it gets it back when restored.
-
-        (Django checks unique constraints through the default manager, which
-        leaves the trash out.)
-        """
-        super().validate_constraints(exclude=exclude)
-        if "number" in (exclude or ()) or self.number is None:
-            return
-        others = Paper.objects_with_deleted.filter(log_id=self.log_id, number=self.number)
-        if others.exclude(pk=self.pk).filter(trashed__isnull=False).exists():
-            raise ValidationError(
-                {"number": f"[{self.number}] belongs to a paper in this log's trash."}
-            )
-
     def revision_data(self):
-        data = {name: json_value(getattr(self, name)) for name in self.REVISED_FIELDS[:-1]}
+        data = {name: _json_value(getattr(self, name)) for name in self.REVISED_FIELDS[:-1]}
         return {**data, "tags": sorted(tag.name for tag in self.tags.all())}
 
     def apply_revision_data(self, data):
@@ -862,11 +843,6 @@ class Comment(Authored):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     hidden_at = models.DateTimeField(null=True, blank=True)
-    # The question a curator moved this reply away from (the first one), so a
-    # re-import of the file leaves it where they put it.
-    moved_from = models.ForeignKey(
-        Question, models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
-    )
 
     objects = LiveManager.from_queryset(CommentQuerySet)()
     objects_with_deleted = CommentQuerySet.as_manager()
@@ -923,10 +899,6 @@ class ChangeLogEntryQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(hidden=False)
 
-    def without_trashed_papers(self):
-        """Leave out entries about a paper in the trash; they come back when it does."""
-        return self.filter(Q(paper__isnull=True) | Q(paper__trashed__isnull=True))
-
 
 class ChangeLogEntry(Versioned, TimeStamped):
     """A dated line in a log's change log: written by a curator or recorded by the app."""
@@ -954,18 +926,6 @@ class ChangeLogEntry(Versioned, TimeStamped):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     hidden = models.BooleanField(default=False)
-    # What undoing the step takes, for an import, a merge or a renumbering
-    # (papers/undo.py says what each holds); None for every other entry.
-    undo = models.JSONField(null=True, blank=True, editable=False)
-    undone_at = models.DateTimeField(null=True, blank=True, editable=False)
-    undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
 
     objects = ChangeLogEntryQuerySet.as_manager()
 
@@ -1011,11 +971,6 @@ class ChangeLogEntry(Versioned, TimeStamped):
     @property
     def is_written(self):
         return self.kind == self.Kind.WRITTEN
-
-    @property
-    def can_undo(self):
-        """Say whether the entry is an import, merge or renumbering that can still be undone."""
-        return self.undo is not None and self.undone_at is None
 
     def set_hidden(self, hidden, *, by):
         """Hide the entry from everyone but curators, or show it again."""
