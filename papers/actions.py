@@ -22,6 +22,7 @@ from papers.models import (
     Revision,
     Role,
     TrashItem,
+    json_value,
     paper_of,
 )
 
@@ -476,12 +477,19 @@ def _original_author_id(item):
 
 
 def _changed_since(current, version, values, now):
-    """Say whether any field in `values` differs between `version` and now."""
+    """Say whether a field in `values` changed since `version` to other than its new value.
+
+    Someone else's change that the editor's values already hold (both fixed
+    the same typo) is no conflict: saving them undoes nothing.
+    """
     then = Revision.objects.of(current).filter(version=version).values_list("data", flat=True)
     then = then.first()
     if then is None:  # a version that never was
         return True
-    return any(then.get(name) != now.get(name) for name in values)
+    return any(
+        then.get(name) != now.get(name) and json_value(value) != now.get(name)
+        for name, value in values.items()
+    )
 
 
 @transaction.atomic

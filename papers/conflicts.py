@@ -11,6 +11,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from django import forms
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -46,11 +47,17 @@ def _text(value):
 
 @dataclass
 class ConflictField:
+    """One field of the conflict view: what is saved, what I posted, and my input again."""
+
     name: str
     label: str
-    theirs: str
-    mine: str
-    multiline: bool
+    theirs: str  # the value as saved, in the form's terms (what a hidden input would send)
+    mine: str  # the value as posted
+    theirs_shown: str  # what a person reads: a choice's label rather than its value
+    mine_shown: str
+    input: str  # the form's own widget holding my value (a textarea, a select…)
+    input_id: str
+    help: str
 
     @property
     def differs(self):
@@ -58,7 +65,7 @@ class ConflictField:
 
     @property
     def diff(self):
-        return word_diff(self.theirs, self.mine)
+        return word_diff(self.theirs_shown, self.mine_shown)
 
 
 @dataclass
@@ -76,8 +83,17 @@ class Conflict:
     def version(self):
         return self.current.version
 
+    @property
+    def key(self):
+        """Return what makes the view's ids unique on a page: "note-12"."""
+        return f"{self.current.revision_kind}-{self.current.pk}"
 
-MULTILINE = {"body", "text", "tldr", "curiosity_note"}
+
+def _shown(form_field, value):
+    """Return a value as the form shows it: a choice's label, else the text itself."""
+    if isinstance(form_field, forms.ChoiceField):
+        return str(dict(form_field.choices).get(value, value))
+    return value
 
 
 def make_conflict(current, form, *, action_url, cancel_url, target, extra=None):
@@ -88,14 +104,29 @@ def make_conflict(current, form, *, action_url, cancel_url, target, extra=None):
         if name not in form.fields and not (name == "tags" and "tag_names" in form.fields):
             continue
         form_name = "tag_names" if name == "tags" else name
-        mine = form.data.get(form_name, "")
+        form_field = form.fields[form_name]
+        theirs, mine = _text(saved.get(name)), form.data.get(form_name, "")
+        input_id = f"conflict-{current.revision_kind}-{current.pk}-{form_name}"
+        help_text = str(form_field.help_text)
+        # No autofocus (the view's heading takes the focus), and room to merge in.
+        attrs = {
+            "id": input_id,
+            "autofocus": False,
+            "aria-describedby": f"{input_id}-help" if help_text else False,
+        }
+        if isinstance(form_field.widget, forms.Textarea):
+            attrs["rows"] = 5
         fields.append(
             ConflictField(
                 name=form_name,
-                label=str(form.fields[form_name].label or name),
-                theirs=_text(saved.get(name)),
+                label=str(form_field.label or name),
+                theirs=theirs,
                 mine=mine,
-                multiline=name in MULTILINE,
+                theirs_shown=_shown(form_field, theirs),
+                mine_shown=_shown(form_field, mine),
+                input=form[form_name].as_widget(attrs=attrs),
+                input_id=input_id,
+                help=help_text,
             )
         )
     return Conflict(current, action_url, cancel_url, target, fields, extra or {})

@@ -95,7 +95,7 @@ class Versioned(models.Model):
 
     def revision_data(self):
         """Return the revised fields as plain JSON values."""
-        return {name: _json_value(getattr(self, name)) for name in self.REVISED_FIELDS}
+        return {name: json_value(getattr(self, name)) for name in self.REVISED_FIELDS}
 
     def apply_revision_data(self, data):
         """Set the revised fields from `data` (a revision's or a form's); return the names set."""
@@ -110,7 +110,8 @@ class Versioned(models.Model):
             setattr(self, target, render_markdown(getattr(self, source)))
 
 
-def _json_value(value):
+def json_value(value):
+    """Return a field's value as a revision keeps it in JSON (dates as ISO text)."""
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
@@ -579,7 +580,7 @@ class Paper(Versioned, Trashable, TimeStamped):
         return reverse("paper_detail", args=[self.log.slug, self.number])
 
     def revision_data(self):
-        data = {name: _json_value(getattr(self, name)) for name in self.REVISED_FIELDS[:-1]}
+        data = {name: json_value(getattr(self, name)) for name in self.REVISED_FIELDS[:-1]}
         return {**data, "tags": sorted(tag.name for tag in self.tags.all())}
 
     def apply_revision_data(self, data):
