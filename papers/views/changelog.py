@@ -34,7 +34,7 @@ def _page_context(request, log, role, *, page=None, written_only=None):
     """Build the entries part of the page: one count and one page query."""
     if written_only is None:
         written_only = request.GET.get("show") == "written"
-    entries = log.changelog.select_related("author", "paper")
+    entries = log.changelog.select_related("author", "edited_by", "paper")
     if not role_allows(role, Role.CURATOR):
         entries = entries.visible()
     if written_only:
@@ -52,7 +52,7 @@ def _page_context(request, log, role, *, page=None, written_only=None):
 
 def _get_entry(log, role, pk):
     """Return the log's entry pk; a hidden one exists for curators only."""
-    entries = log.changelog.select_related("author", "paper")
+    entries = log.changelog.select_related("author", "edited_by", "paper")
     if not role_allows(role, Role.CURATOR):
         entries = entries.visible()
     entry = get_object_or_404(entries, pk=pk)

@@ -3,15 +3,20 @@
 Every text edit keeps a Revision (papers.actions.text_edit). The history page
 lists them newest first, each with a word diff against the one before it;
 whoever may edit the item (its author or a curator; for papers, whoever added
-it) can bring an earlier text back, which is itself a new revision. Revisions
-are shown to whoever can read the item, and to nobody else.
+it; for change-log entries, curators) can bring an earlier text back, which is
+itself a new revision. Revisions are shown to whoever can read the item, and
+to nobody else.
 """
+
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
 from papers import actions
@@ -25,6 +30,7 @@ from papers.models import (
     Revision,
     Role,
     get_log_for_user,
+    paper_of,
     role_allows,
 )
 
@@ -47,6 +53,14 @@ LABELS = {
     "date": "Date",
     "text": "Text",
 }
+# The log tab each kind's history sits under.
+TABS = {
+    "paper": "papers",
+    "note": "papers",
+    "question": "questions",
+    "comment": "papers",
+    "entry": "changelog",
+}
 
 
 def get_item_for_user(user, slug, kind, key, *, need=Role.VIEWER):
@@ -54,23 +68,33 @@ def get_item_for_user(user, slug, kind, key, *, need=Role.VIEWER):
 
     `key` is the paper's number for papers, else the item's pk. Hidden
     comments and change-log entries exist for curators only; items in the
-    trash have their history in the trash.
+    trash have their history in the trash. The item comes with what its
+    title and link need (its author, its paper), and its log set.
     """
     log, role = get_log_for_user(user, slug, need=need)
     is_curator = role_allows(role, Role.CURATOR)
     if kind == "paper":
         item = get_object_or_404(Paper, log=log, number=key)
+        item.log = log
     elif kind in ("note", "question"):
         model = Note if kind == "note" else Question
-        item = get_object_or_404(model.objects.select_related("paper"), pk=key, paper__log=log)
+        item = get_object_or_404(
+            model.objects.select_related("paper", "author"), pk=key, paper__log=log
+        )
+        item.paper.log = log
     elif kind == "comment":
-        item = get_object_or_404(Comment, pk=key, log=log)
+        comments = Comment.objects.select_related(
+            "author", "paper", "note__paper", "question__paper"
+        )
+        item = get_object_or_404(comments, pk=key, log=log)
         if item.hidden and not is_curator:
             raise Http404("No such comment.")
+        paper_of(item.target).log = log
     elif kind == "entry":
         item = get_object_or_404(ChangeLogEntry, pk=key, log=log)
         if item.hidden and not is_curator:
             raise Http404("No such entry.")
+        item.log = log
     else:
         raise Http404("No such thing.")
     return log, role, item
@@ -84,40 +108,38 @@ def can_restore(item, user, role):
 
 
 def _rows(item, revisions):
-    """Pair each revision with what changed since the one before it (newest first)."""
+    """Pair each revision (newest first) with its fields: diffed against the one before it.
+
+    The oldest revision has nothing before it: its non-empty fields are shown
+    as they were, without marks.
+    """
     rows = []
     for index, revision in enumerate(revisions):
         before = revisions[index + 1].data if index + 1 < len(revisions) else None
         changes = []
         for name in item.REVISED_FIELDS:
-            new = _text(revision.data.get(name))
+            new = _text(item, name, revision.data.get(name))
             if before is None:
                 if new:
-                    changes.append({"label": LABELS[name], "diff": word_diff("", new)})
+                    changes.append({"label": LABELS[name], "text": new})
                 continue
-            old = _text(before.get(name))
+            old = _text(item, name, before.get(name))
             if old != new:
                 changes.append({"label": LABELS[name], "diff": word_diff(old, new)})
-        rows.append({"revision": revision, "changes": changes, "is_first": before is None})
+        rows.append({"revision": revision, "changes": changes, "is_original": before is None})
     return rows
 
 
-def _text(value):
+def _text(item, name, value):
+    """Return a revised value as the page shows it: a choice's label, a date, tags joined."""
     if value is None:
         return ""
     if isinstance(value, list):
         return ", ".join(value)
-    return str(value)
-
-
-def _item_url(log, item):
-    if isinstance(item, Paper):
-        item.log = log
-    elif isinstance(item, (Note, Question)):
-        item.paper.log = log
-    elif isinstance(item, ChangeLogEntry):
-        item.log = log
-    return item.get_absolute_url()
+    field = item._meta.get_field(name)
+    if isinstance(field, models.DateField):
+        return date_format(date.fromisoformat(value), "j M Y")
+    return str(dict(field.flatchoices).get(value, value))
 
 
 def _title(item):
@@ -126,21 +148,27 @@ def _title(item):
     if isinstance(item, ChangeLogEntry):
         return f"Change-log entry of {item.date:%-d %b %Y}"
     kind = {"note": "Note", "question": "Question", "comment": "Comment"}[item.revision_kind]
-    return f"{kind} by {item.author.username if item.author else 'someone'}"
+    paper = paper_of(item.target) if isinstance(item, Comment) else item.paper
+    author = item.author.username if item.author else "someone"
+    return f"{kind} by {author} on [{paper.number}] {paper.title}"
 
 
 @require_GET
 def item_history(request, slug, kind, pk):
-    """List an item's revisions, newest first, each with its diff (2 queries after access)."""
+    """List an item's revisions, newest first, each with its diff.
+
+    Queries after the log and membership: the item (with its author and
+    paper), its revisions with their authors, and the log nav's count.
+    """
     log, role, item = get_item_for_user(request.user, slug, kind, pk)
-    revisions = list(Revision.objects.of(item).select_related("created_by"))
+    revisions = list(Revision.objects.of(item).select_related("created_by").order_by("-version"))
     context = {
         "log": log,
         "role": role,
         "item": item,
         "kind": kind,
+        "tab": TABS[kind],
         "title": _title(item),
-        "item_url": _item_url(log, item),
         "rows": _rows(item, revisions),
         "can_restore": request.user.is_authenticated and can_restore(item, request.user, role),
         "restore_url_name": f"{kind}_revision_restore",
@@ -152,11 +180,17 @@ def item_history(request, slug, kind, pk):
 @login_required
 @require_POST
 def revision_restore(request, slug, kind, pk, version):
-    """Bring back the text of an earlier revision (its author or a curator)."""
+    """Bring back the text of an earlier revision (its author or a curator), as a new revision."""
     log, role, item = get_item_for_user(request.user, slug, kind, pk, need=Role.MEMBER)
     if not can_restore(item, request.user, role):
         raise PermissionDenied("Only its author, or a curator, can restore an earlier text.")
     revision = get_object_or_404(Revision.objects.of(item), version=version)
-    actions.revision_restore(item, revision, by=request.user)
-    messages.success(request, f"Version {version} restored as the current text.")
+    restored = actions.revision_restore(item, revision, by=request.user)
+    if restored.version == item.version:
+        messages.info(request, f"Version {version} is the current text already.")
+    else:
+        messages.success(
+            request,
+            f"Version {version} restored: it is the current text, as version {restored.version}.",
+        )
     return redirect(f"{kind}_history", log.slug, pk)

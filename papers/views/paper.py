@@ -42,7 +42,7 @@ def get_paper(log, number):
         previous_number=Subquery(previous), next_number=Subquery(following)
     )
     return get_object_or_404(
-        papers.select_related("added_by").prefetch_related(
+        papers.select_related("added_by", "edited_by").prefetch_related(
             Prefetch("tags", queryset=Tag.objects.order_by("name"))
         ),
         number=number,
