@@ -450,8 +450,11 @@ class Tag(TimeStamped):
 class PaperQuerySet(models.QuerySet):
     def with_open_question_count(self):
         return self.annotate(
+            # A join does not go through Question's manager: leave the trash out by hand.
             open_question_count=Count(
-                "questions", filter=Q(questions__status=Question.Status.OPEN), distinct=True
+                "questions",
+                filter=Q(questions__status=Question.Status.OPEN, questions__trashed__isnull=True),
+                distinct=True,
             )
         )
 
@@ -899,6 +902,10 @@ class Comment(Authored):
 class ChangeLogEntryQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(hidden=False)
+
+    def without_trashed_papers(self):
+        """Leave out entries about a paper in the trash; they come back when it does."""
+        return self.filter(Q(paper__isnull=True) | Q(paper__trashed__isnull=True))
 
 
 class ChangeLogEntry(Versioned, TimeStamped):

@@ -332,9 +332,9 @@ def log_document(log):
         )
     changelog = [
         ChangeLogItem(date=entry.date, text=entry.text)
-        for entry in log.changelog.filter(kind=ChangeLogEntry.Kind.WRITTEN, hidden=False).order_by(
-            "date", "created_at", "pk"
-        )
+        for entry in log.changelog.without_trashed_papers()
+        .filter(kind=ChangeLogEntry.Kind.WRITTEN, hidden=False)
+        .order_by("date", "created_at", "pk")
     ]
     return LogDocument(
         title=log.title, description=log.description, papers=papers, changelog=changelog,
@@ -410,12 +410,15 @@ def export_json(log):
         }
         for n in Note.objects.filter(paper__log=log).order_by("pk")
     ]  # fmt: skip
+    # An answer in the trash is not in the file: the question keeps its resolution.
+    answers = set(log.comments.exclude(answered_questions=None).values_list("pk", flat=True))
     questions = [
         {
             "id": q.pk, "paper": q.paper_id, "position": q.position, "section": q.section,
             "body": q.body, "status": q.status, "resolution": q.resolution,
             "resolved_by": who(q.resolved_by_id), "resolved_at": _dt(q.resolved_at),
-            "answer": q.answer_id, **_authored_out(q, who),
+            "answer": q.answer_id if q.answer_id in answers else None,
+            **_authored_out(q, who),
         }
         for q in Question.objects.filter(paper__log=log).order_by("pk")
     ]  # fmt: skip
@@ -435,7 +438,7 @@ def export_json(log):
             "author": who(e.author_id), "updated_by": who(e.updated_by_id), "hidden": e.hidden,
             "created_at": _dt(e.created_at), "updated_at": _dt(e.updated_at),
         }
-        for e in log.changelog.order_by("pk")
+        for e in log.changelog.without_trashed_papers().order_by("pk")
     ]  # fmt: skip
     return {
         "format": JSON_FORMAT,

@@ -39,7 +39,8 @@ def _page_context(request, log, role, *, page=None, written_only=None):
         entries = entries.visible()
     if written_only:
         entries = entries.filter(kind=ChangeLogEntry.Kind.WRITTEN)
-    entries = entries.order_by("-date", "created_at", "pk")
+    # Entries about a paper in the trash go (and come back) with it.
+    entries = entries.without_trashed_papers().order_by("-date", "created_at", "pk")
     paginator = Paginator(entries, ENTRIES_PER_PAGE)
     return {
         "log": log,
