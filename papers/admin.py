@@ -58,10 +58,14 @@ class StampedAdmin(admin.ModelAdmin):
             return
         # The text goes through the same edit as in the app (a revision, the
         # edited mark, a new version); the other columns are saved as usual.
-        values = {name: getattr(obj, name) for name in revised}
+        # A paper's tags are kept as names; the form sets the same tags again after.
+        values = {name: form.cleaned_data[name] for name in revised}
+        if "tags" in values:
+            values["tags"] = sorted(tag.name for tag in values["tags"])
         saved = type(obj)._base_manager.get(pk=obj.pk)
         for name in revised:
-            setattr(obj, name, getattr(saved, name))
+            if name != "tags":
+                setattr(obj, name, getattr(saved, name))
         super().save_model(request, obj, form, change)
         actions.text_edit(obj, by=request.user, version=saved.version, **values)
 

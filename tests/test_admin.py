@@ -12,6 +12,7 @@ from papers.models import (
     Paper,
     Question,
     ReadingLog,
+    Revision,
     Tag,
     User,
 )
@@ -300,3 +301,68 @@ def test_unhide_changelog_entries(admin_client, log, admin_user):
 def test_tag_urls_are_encoded(log):
     tag = Tag.objects.create(log=log, name="R&D #1")
     assert tag.get_absolute_url() == "/logs/group/?tag=R%26D+%231"
+
+
+def test_an_admin_edit_keeps_a_revision_and_shows_the_edited_mark(
+    admin_client, client, log, paper, carol, admin_user
+):
+    note = make_note(paper, by=carol, body="Carol's words")
+    data = {"paper": paper.pk, "position": 0, "anchor_kind": "", "anchor_label": "",
+            "body": "The admin's words", "author": carol.pk}  # fmt: skip
+    assert _change(admin_client, note, data).status_code == 302
+    note.refresh_from_db()
+    assert (note.version, note.edited_by, note.edited_at is not None) == (2, admin_user, True)
+    revisions = Revision.objects.of(note).order_by("version")
+    assert [(r.version, r.created_by, r.data["body"]) for r in revisions] == [
+        (1, carol, "Carol's words"),
+        (2, admin_user, "The admin's words"),
+    ]
+    client.force_login(carol)
+    page = client.get(reverse("paper_detail", args=[log.slug, paper.number])).content.decode()
+    history_url = reverse("note_history", args=[log.slug, note.pk])
+    assert f'<a class="edited-mark" href="{history_url}"' in page
+    assert "edited by root" in page
+    history = client.get(history_url).content.decode()
+    assert "<del>Carol&#x27;s</del><ins>The admin&#x27;s</ins> words" in history
+
+
+def test_an_admin_edit_of_a_paper_keeps_its_fields_and_tags_as_a_revision(
+    admin_client, log, paper, admin_user
+):
+    tag = Tag.objects.create(log=log, name="transformers")
+    data = {"log": log.pk, "number": paper.number, "title": "Attention, revisited",
+            "url": paper.url, "status": "read", "tags": [tag.pk],
+            "notes-TOTAL_FORMS": 0, "notes-INITIAL_FORMS": 0,
+            "questions-TOTAL_FORMS": 0, "questions-INITIAL_FORMS": 0}  # fmt: skip
+    assert _change(admin_client, paper, data).status_code == 302
+    paper.refresh_from_db()
+    assert (paper.title, paper.status, paper.edited_by) == (
+        "Attention, revisited",
+        "read",
+        admin_user,
+    )
+    assert list(paper.tags.values_list("name", flat=True)) == ["transformers"]
+    latest = Revision.objects.of(paper).get(version=2)
+    assert latest.created_by == admin_user
+    assert (latest.data["title"], latest.data["status"], latest.data["tags"]) == (
+        "Attention, revisited",
+        "read",
+        ["transformers"],
+    )
+    assert Revision.objects.of(paper).get(version=1).data["tags"] == []
+
+
+def test_an_admin_edit_of_a_change_log_entry_shows_the_edited_mark(
+    admin_client, client, log, bob, admin_user
+):
+    entry = ChangeLogEntry.objects.create(log=log, text="Written by hand", author=bob)
+    data = {"log": log.pk, "date": entry.date.isoformat(), "text": "Written by hand, fixed",
+            "kind": "written", "author": bob.pk}  # fmt: skip
+    assert _change(admin_client, entry, data).status_code == 302
+    entry.refresh_from_db()
+    assert (entry.version, entry.edited_by) == (2, admin_user)
+    assert Revision.objects.of(entry).count() == 2
+    client.force_login(bob)
+    page = client.get(reverse("log_changelog", args=[log.slug])).content.decode()
+    history_url = reverse("entry_history", args=[log.slug, entry.pk])
+    assert f'<a class="edited-mark" href="{history_url}"' in page
