@@ -6,6 +6,8 @@ automatic change-log entry and bumps the paper's `last_activity_at`, which
 the log page sorts by and live updates poll.
 """
 
+import itertools
+
 from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -156,7 +158,8 @@ def note_to_question(note, *, by):
         created_at=note.created_at,
         position=_next_position(paper.questions.all()),
     )
-    note.comments.update(note=None, question=question)
+    # Comments in the trash move too, so a restore puts them on the question.
+    Comment.objects_with_deleted.filter(note=note).update(note=None, question=question)
     note.delete()
     paper.touch()
     return question
@@ -175,7 +178,7 @@ def question_to_note(question, *, by):
         position=_next_position(paper.notes.all()),
     )
     Question.objects.filter(pk=question.pk).update(answer=None)
-    question.comments.update(question=None, note=note)
+    Comment.objects_with_deleted.filter(question=question).update(question=None, note=note)
     question.delete()
     paper.touch()
     return note
@@ -221,7 +224,9 @@ def _descendants(comment):
 @transaction.atomic
 def paper_renumber(paper, number, *, by):
     """Give the paper another number; the number must be free in its log."""
-    if Paper.objects.filter(log=paper.log, number=number).exclude(pk=paper.pk).exists():
+    # Papers in the trash keep their numbers, to come back where they were.
+    taken = Paper.objects_with_deleted.filter(log=paper.log, number=number)
+    if taken.exclude(pk=paper.pk).exists():
         raise ValueError(f"[{number}] is already taken in this log.")
     old = paper.number
     paper.number = number
@@ -233,15 +238,23 @@ def paper_renumber(paper, number, *, by):
 
 @transaction.atomic
 def papers_renumber_sequentially(log, *, by):
-    """Number the log's papers 1, 2, 3… in their current order, closing gaps."""
+    """Number the log's papers 1, 2, 3… in their current order, closing gaps.
+
+    Papers in the trash keep their numbers (a restore puts them back where
+    they were): the others go around them.
+    """
     papers = list(log.papers.order_by("number"))
+    trashed = Paper.objects_with_deleted.filter(log=log, trashed__isnull=False)
+    kept = set(trashed.values_list("number", flat=True))
     # Two passes so no intermediate state breaks the unique (log, number) constraint.
-    offset = max((p.number for p in papers), default=0) + 1
+    offset = max((p.number for p in papers), default=0) + max(kept, default=0) + 1
     Paper.objects.filter(log=log).update(number=F("number") + offset)
-    for new_number, paper in enumerate(papers, start=1):
-        Paper.objects.filter(pk=paper.pk).update(number=new_number)
+    free = (n for n in itertools.count(1) if n not in kept)
+    numbers = list(itertools.islice(free, len(papers)))
+    for paper, number in zip(papers, numbers, strict=True):
+        Paper.objects.filter(pk=paper.pk).update(number=number)
     if papers:
-        _record(log, Kind.WRITTEN, f"Renumbered papers 1 to {len(papers)}", by=by)
+        _record(log, Kind.WRITTEN, f"Renumbered papers 1 to {numbers[-1]}", by=by)
     return len(papers)
 
 
@@ -547,8 +560,14 @@ def trash(item, *, by, reason=""):
     """Move item and everything under it to its log's trash; return the TrashItem.
 
     What was already in the trash on its own (a comment deleted before its
-    note) stays a separate item there.
+    note) stays a separate item there. An item already in the trash (deleted
+    twice at once, or with what holds it in one admin action) stays where it is.
     """
+    rows = type(item)._base_manager.select_for_update().filter(pk=item.pk)
+    already = rows.values_list("trashed", flat=True).first()
+    if already is not None:
+        item.trashed_id = already
+        return TrashItem.objects.get(pk=already)
     summary, where = _summary(item)
     entry = TrashItem.objects.create(
         log_id=_log_id(item),
@@ -565,14 +584,41 @@ def trash(item, *, by, reason=""):
     return entry
 
 
+class HolderInTrash(Exception):
+    """What a trash item was on (`holder`: its paper, note, question or comment) is in the trash."""
+
+    def __init__(self, holder):
+        super().__init__(f"{holder.revision_kind} {holder.pk} is in the trash")
+        self.holder = holder
+
+
+def _holders(item):
+    """Return what item sits on, outermost first: its paper, its note or question, its parent."""
+    if isinstance(item, Paper):
+        return []
+    if not isinstance(item, Comment):
+        return [item.paper]
+    target = item.target
+    holders = [] if isinstance(target, Paper) else [target.paper]
+    return [*holders, target, *([item.parent] if item.parent_id else [])]
+
+
 @transaction.atomic
 def trash_restore(entry, *, by):
-    """Put everything of a trash item back where it was; return the restored item."""
+    """Put everything of a trash item back where it was; return the restored item.
+
+    Raises HolderInTrash, changing nothing, when what the item was on is in
+    the trash too (a note deleted before its paper): restore that first.
+    """
+    item = entry.model.objects_with_deleted.filter(pk=entry.object_id).first()
+    holder = next((h for h in _holders(item) if h.in_trash), None) if item else None
+    if holder is not None:
+        raise HolderInTrash(holder)
     for model in (Paper, Note, Question, Comment):
         model.objects_with_deleted.filter(trashed=entry).update(trashed=None)
-    item = entry.model.objects_with_deleted.filter(pk=entry.object_id).first()
     entry.delete()
     if item is not None:
+        item.trashed = None
         paper = item if isinstance(item, Paper) else paper_of(_target_of(item))
         paper.touch()
     return item

@@ -582,6 +582,21 @@ class Paper(Versioned, Trashable, TimeStamped):
     def get_absolute_url(self):
         return reverse("paper_detail", args=[self.log.slug, self.number])
 
+    def validate_constraints(self, exclude=None):
+        """Also refuse the number of a paper in the trash: it gets it back when restored.
+
+        (Django checks unique constraints through the default manager, which
+        leaves the trash out.)
+        """
+        super().validate_constraints(exclude=exclude)
+        if "number" in (exclude or ()) or self.number is None:
+            return
+        others = Paper.objects_with_deleted.filter(log_id=self.log_id, number=self.number)
+        if others.exclude(pk=self.pk).filter(trashed__isnull=False).exists():
+            raise ValidationError(
+                {"number": f"[{self.number}] belongs to a paper in this log's trash."}
+            )
+
     def revision_data(self):
         data = {name: json_value(getattr(self, name)) for name in self.REVISED_FIELDS[:-1]}
         return {**data, "tags": sorted(tag.name for tag in self.tags.all())}

@@ -11,11 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from papers import actions
-from papers.models import Comment, Paper, Role, TrashItem, get_log_for_user, paper_of, role_allows
+from papers.models import Paper, Role, TrashItem, get_log_for_user, role_allows
 from papers.views import wants_partial
 
 TEMPLATE = "papers/log_trash.html"
@@ -63,31 +62,29 @@ def log_trash(request, slug):
 def trash_restore(request, slug, pk):
     """Put a deleted item back where it was, with everything that went with it."""
     log, role, item = get_trash_item_for_user(request.user, slug, pk)
-    restored = actions.trash_restore(item, by=request.user)
+    try:
+        restored = actions.trash_restore(item, by=request.user)
+    except actions.HolderInTrash as error:
+        messages.error(request, _held_message(request.user, role, error.holder))
+        return redirect("log_trash", log.slug)
     if restored is None:
         messages.error(request, "That is gone for good: nothing was restored.")
         return redirect("log_trash", log.slug)
-    place = _place_of(log, restored)
-    if place.startswith(reverse("log_trash", args=[log.slug])):
-        messages.success(
-            request,
-            "Restored, but what holds it is still in the trash: restore that too to see it.",
-        )
+    messages.success(request, f"Restored: {item.summary[:80]}")
+    return redirect(restored.get_absolute_url())
+
+
+def _held_message(user, role, holder):
+    """Say why an item was not restored: what it was on is in the trash too."""
+    if isinstance(holder, Paper):
+        what = str(holder)
     else:
-        messages.success(request, f"Restored: {item.summary[:80]}")
-    return redirect(place)
-
-
-def _place_of(log, restored):
-    """Return where a restored item shows: its place, or the trash while what holds it is there."""
-    holders = []
-    if isinstance(restored, Comment):
-        holders.append(restored.target)
-    if not isinstance(restored, Paper):
-        holders.append(paper_of(holders[0] if holders else restored))
-    if any(holder.in_trash for holder in holders):
-        return reverse("log_trash", args=[log.slug])
-    return restored.get_absolute_url()
+        what = f"a {holder.revision_kind} “{holder.body[:60]}”"
+    if holder.trashed.can_restore(user, role):
+        then = "Restore that first."
+    else:
+        then = "Ask a curator to restore that first."
+    return f"Not restored: it was on {what}, which is in the trash too. {then}"
 
 
 @login_required
