@@ -39,9 +39,15 @@ def log_create(*, by, **fields):
     return log
 
 
-def _record(log, kind, text, *, by, paper=None):
+def _record(log, kind, text, *, by, paper=None, undo=None):
     return ChangeLogEntry.objects.create(
-        log=log, kind=kind, text=text, author=by, paper=paper, date=timezone.localdate()
+        log=log,
+        kind=kind,
+        text=text,
+        author=by,
+        paper=paper,
+        date=timezone.localdate(),
+        undo=undo,
     )
 
 
@@ -204,6 +210,12 @@ def comment_move(comment, target, *, by):
     if field == "question":
         answered = answered.exclude(pk=target.pk)
     answered.update(answer=None)
+    if comment.question_id is not None and not (
+        field == "question" and target.pk == comment.question_id
+    ):
+        # A re-import of the file leaves the replies where the curator put them.
+        moved = Comment.objects.filter(pk__in=[c.pk for c in thread], moved_from__isnull=True)
+        moved.update(moved_from=comment.question_id)
     values = {"paper": None, "note": None, "question": None, field: target, "updated_by": by}
     Comment.objects.filter(pk__in=[c.pk for c in thread]).update(**values)
     Comment.objects.filter(pk=comment.pk).update(parent=None)
@@ -232,7 +244,14 @@ def paper_renumber(paper, number, *, by):
     paper.number = number
     paper.updated_by = by
     paper.save(update_fields=["number", "updated_by", "updated_at"])
-    _record(paper.log, Kind.WRITTEN, f"Renumbered [{old}] to [{number}]", by=by, paper=paper)
+    _record(
+        paper.log,
+        Kind.WRITTEN,
+        f"Renumbered [{old}] to [{number}]",
+        by=by,
+        paper=paper,
+        undo={"renumber": [[paper.pk, old, number]]},
+    )
     return paper
 
 
@@ -253,8 +272,10 @@ def papers_renumber_sequentially(log, *, by):
     numbers = list(itertools.islice(free, len(papers)))
     for paper, number in zip(papers, numbers, strict=True):
         Paper.objects.filter(pk=paper.pk).update(number=number)
+    moved = [[p.pk, p.number, n] for p, n in zip(papers, numbers, strict=True) if p.number != n]
     if papers:
-        _record(log, Kind.WRITTEN, f"Renumbered papers 1 to {numbers[-1]}", by=by)
+        undo = {"renumber": moved} if moved else None
+        _record(log, Kind.WRITTEN, f"Renumbered papers 1 to {numbers[-1]}", by=by, undo=undo)
     return len(papers)
 
 
@@ -263,16 +284,22 @@ def papers_merge(papers, *, by):
     """Merge duplicate papers of one log into the one with the lowest number.
 
     Notes, questions, comments and tags move to the kept paper in order; empty
-    fields of the kept paper are filled from the others; the others are deleted.
+    fields of the kept paper are filled from the others (a text edit, so its
+    history keeps them as they were); the others go to the trash. The
+    change-log entry keeps where everything was, so the merge can be undone
+    (papers/undo.py).
     """
     papers = sorted(papers, key=lambda p: p.number)
     if len(papers) < 2:
         raise ValueError("Pick at least two papers to merge.")
     if len({p.log_id for p in papers}) != 1:
         raise ValueError("Only papers of the same log can be merged.")
-    kept, others = papers[0], papers[1:]
+    kept, others = _locked(papers[0]), papers[1:]
+    before = kept.revision_data()
+    tags = set(before["tags"])
     note_position = _next_position(kept.notes.all())
     question_position = _next_position(kept.questions.all())
+    moved = []
     for other in others:
         for field in ("url", "arxiv_id", "doi", "authors", "year", "curiosity", "tldr"):
             if not getattr(kept, field) and getattr(other, field):
@@ -281,22 +308,47 @@ def papers_merge(papers, *, by):
             kept.curiosity_note = "\n\n".join(
                 filter(None, [kept.curiosity_note, other.curiosity_note])
             )
-        for note in other.notes.order_by("position", "pk"):
-            Note.objects.filter(pk=note.pk).update(paper=kept, position=note_position)
+        notes = list(other.notes.order_by("position", "pk").values_list("pk", "position"))
+        for pk, _ in notes:
+            Note.objects.filter(pk=pk).update(paper=kept, position=note_position)
             note_position += 1
-        for question in other.questions.order_by("position", "pk"):
-            Question.objects.filter(pk=question.pk).update(paper=kept, position=question_position)
+        questions = list(other.questions.order_by("position", "pk").values_list("pk", "position"))
+        for pk, _ in questions:
+            Question.objects.filter(pk=pk).update(paper=kept, position=question_position)
             question_position += 1
-        other.comments.update(paper=kept)
-        kept.tags.add(*other.tags.all())
-        ChangeLogEntry.objects.filter(paper=other).update(paper=kept)
-    kept.updated_by = by
-    kept.save()
+        comments = list(other.comments.values_list("pk", flat=True))
+        Comment.objects.filter(pk__in=comments).update(paper=kept)
+        entries = list(ChangeLogEntry.objects.filter(paper=other).values_list("pk", flat=True))
+        ChangeLogEntry.objects.filter(pk__in=entries).update(paper=kept)
+        tags.update(tag.name for tag in other.tags.all())
+        moved.append(
+            {"paper": other.pk, "number": other.number, "notes": notes,
+             "questions": questions, "comments": comments, "entries": entries}
+        )  # fmt: skip
+    values = {name: getattr(kept, name) for name in kept.REVISED_FIELDS if name != "tags"}
+    kept = text_edit(kept, by=by, version=kept.version, **values, tags=sorted(tags))
+    after = kept.revision_data()
+    changed = [name for name in after if after[name] != before[name]]
     titles = ", ".join(f"[{p.number}]" for p in others)
-    for other in others:
-        trash(other, by=by, reason=f"merged into [{kept.number}]")
+    for other, place in zip(others, moved, strict=True):
+        place["trash"] = trash(other, by=by, reason=f"merged into [{kept.number}]").pk
     kept.touch()
-    _record(kept.log, Kind.WRITTEN, f"Merged {titles} into [{kept.number}]", by=by, paper=kept)
+    undo = {
+        "merge": {
+            "kept": kept.pk,
+            "papers": moved,
+            "before": {name: before[name] for name in changed},
+            "after": {name: after[name] for name in changed},
+        }
+    }
+    _record(
+        kept.log,
+        Kind.WRITTEN,
+        f"Merged {titles} into [{kept.number}]",
+        by=by,
+        paper=kept,
+        undo=undo,
+    )
     return kept
 
 

@@ -862,6 +862,11 @@ class Comment(Authored):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     hidden_at = models.DateTimeField(null=True, blank=True)
+    # The question a curator moved this reply away from (the first one), so a
+    # re-import of the file leaves it where they put it.
+    moved_from = models.ForeignKey(
+        Question, models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
 
     objects = LiveManager.from_queryset(CommentQuerySet)()
     objects_with_deleted = CommentQuerySet.as_manager()
@@ -949,6 +954,18 @@ class ChangeLogEntry(Versioned, TimeStamped):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     hidden = models.BooleanField(default=False)
+    # What undoing the step takes, for an import, a merge or a renumbering
+    # (papers/undo.py says what each holds); None for every other entry.
+    undo = models.JSONField(null=True, blank=True, editable=False)
+    undone_at = models.DateTimeField(null=True, blank=True, editable=False)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     objects = ChangeLogEntryQuerySet.as_manager()
 
@@ -994,6 +1011,11 @@ class ChangeLogEntry(Versioned, TimeStamped):
     @property
     def is_written(self):
         return self.kind == self.Kind.WRITTEN
+
+    @property
+    def can_undo(self):
+        """Say whether the entry is an import, merge or renumbering that can still be undone."""
+        return self.undo is not None and self.undone_at is None
 
     def set_hidden(self, hidden, *, by):
         """Hide the entry from everyone but curators, or show it again."""

@@ -13,11 +13,14 @@ importing the same file twice changes nothing.
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import Truncator
 
 from papers.logformat import (
     ChangeLogItem,
@@ -39,11 +42,14 @@ from papers.models import (
     Paper,
     Question,
     ReadingLog,
+    Revision,
     Role,
     Tag,
+    TrashItem,
     User,
     unique_slug,
 )
+from papers.undo import id_runs
 
 BATCH = 500
 # The keys of ImportResult.counts, in the order summaries list them.
@@ -56,6 +62,8 @@ class ImportResult:
     created_log: bool = False
     counts: Counter = field(default_factory=Counter)
     warnings: list = field(default_factory=list)
+    # What the file has that the log had too, until a curator changed it: left alone.
+    skipped: list = field(default_factory=list)
     dry_run: bool = False
 
     def summary(self):
@@ -121,18 +129,30 @@ def _save(document, *, owner, log, title, slug, render):
         log.description = document.description
         log.save()
     result.warnings = list(document.warnings)
+    in_log = _InLog(log, created=result.created_log)
 
-    existing = {p.number: p for p in log.papers.all()}
-    titles = Counter(title_key(p.title) for p in existing.values())
-    by_title = {title_key(p.title): p for p in existing.values() if titles[title_key(p.title)] == 1}
+    # Papers in the trash count: their numbers are theirs, and a paper of the
+    # file that is one of them stays out (a curator deleted or merged it).
+    papers = in_log.papers
+    existing = {p.number: p for p in papers}
+    titles = Counter(title_key(p.title) for p in papers)
+    by_title = {title_key(p.title): p for p in papers if titles[title_key(p.title)] == 1}
     taken = set(existing)
     next_number = max(taken, default=0) + 1
     now = timezone.now()
 
-    new_papers, matched = [], []
+    new_papers, matched, used = [], [], set()
     for entry in document.papers:
-        paper = _already_in_log(entry, existing, by_title, {p.pk for _, p in matched})
+        paper = _already_in_log(entry, existing, by_title, used)
         if paper is not None:
+            used.add(paper.pk)
+            if paper.in_trash:
+                result.skipped.append(
+                    _warning(entry.line, f"“{entry.title}” is [{paper.number}] in the trash "
+                             f"({in_log.why_trashed(paper)}): left out, with its notes and "
+                             "questions.")
+                )  # fmt: skip
+                continue
             if paper.number != entry.number:
                 result.warnings.append(
                     _warning(entry.line, f"“{entry.title}” is [{paper.number}] in this log; "
@@ -168,21 +188,30 @@ def _save(document, *, owner, log, title, slug, render):
         taken.add(number)
         next_number = max(next_number, number + 1)
         new_papers.append((entry, paper))
+    # bulk_create sets the new rows' ids (PostgreSQL, SQLite 3.35+): the undo needs them.
     Paper.objects.bulk_create([p for _, p in new_papers], batch_size=BATCH)
     result.counts["papers"] = len(new_papers)
 
-    pairs = [*new_papers, *matched]
-    _save_notes_and_questions(log, pairs, owner=owner, now=now, result=result, render=render)
-    _save_changelog(log, document.changelog, owner=owner, result=result, render=render)
+    in_log.load([p.pk for _, p in matched])
+    created = _save_notes_and_questions(
+        log, new_papers, matched, in_log, owner=owner, now=now, result=result, render=render
+    )
+    entries = _save_changelog(
+        log, document.changelog, in_log, owner=owner, result=result, render=render
+    )
     if any(result.counts.values()):
         touched = [p.pk for _, p in matched]
         Paper.objects.filter(pk__in=touched).update(last_activity_at=now)
+        created["papers"] = [p.pk for _, p in new_papers]
+        created["entries"] = [e.pk for e in entries]
         ChangeLogEntry.objects.create(
             log=log,
             kind=ChangeLogEntry.Kind.IMPORTED,
             author=owner,
             text="Imported " + ", ".join(result.summary()),
+            undo={"import": {kind: id_runs(ids) for kind, ids in created.items()}},
         )
+    result.skipped.sort(key=lambda item: (item.line == 0, item.line))  # the change log last
     return result
 
 
@@ -191,7 +220,7 @@ def title_key(title):
     return " ".join(title.lower().split())
 
 
-def _already_in_log(entry, existing, by_title, matched):
+def _already_in_log(entry, existing, by_title, used):
     """Return the log's paper this entry describes: same number and title, or same title.
 
     Only papers that were in the log before the import count, each once, so
@@ -202,7 +231,7 @@ def _already_in_log(entry, existing, by_title, matched):
         candidate = same_number
     else:
         candidate = by_title.get(title_key(entry.title))
-    if candidate is None or candidate.pk in matched:
+    if candidate is None or candidate.pk in used:
         return None
     return candidate
 
@@ -211,25 +240,177 @@ def _warning(line, message):
     return ParseWarning(line=line, message=message)
 
 
-def _save_notes_and_questions(log, pairs, *, owner, now, result, render):
-    have_notes, have_questions = set(), {}
-    matched_ids = [paper.pk for _, paper in pairs if paper.pk and not paper._state.adding]
-    for note in Note.objects.filter(paper_id__in=matched_ids).only(
-        "paper_id", "body", "anchor_label"
-    ):
-        have_notes.add((note.paper_id, note.anchor_label, note.body))
-    for question in Question.objects.filter(paper_id__in=matched_ids).prefetch_related("comments"):
-        have_questions[(question.paper_id, question.body)] = question
-    positions = Counter()
-    for model in (Note, Question):
-        for row in model.objects.filter(paper_id__in=matched_ids).values("paper_id", "position"):
-            key = (model, row["paper_id"])
-            positions[key] = max(positions[key], row["position"] + 1)
+def _short(text):
+    return Truncator(" ".join(text.split())).chars(60)
 
+
+# Why something of the file is not imported although the log had it once.
+EDITED = "was edited since it was imported"
+MOVED = "was moved elsewhere by a curator"
+
+
+class _InLog:
+    """What the log holds that an import matches against, the hand changes included.
+
+    Besides what is in the log as the file has it, a curator's changes are
+    remembered so that a re-import leaves them alone: what is in the trash,
+    the earlier texts of an edited note, question, reply or change-log entry
+    (their revisions), replies moved away from a question, and notes and
+    questions turned into one another. Each lookup returns None for what the
+    log never had, "" for what it has as it is, or why the file's item is left
+    out ("is in the trash (deleted by bob)").
+    """
+
+    def __init__(self, log, *, created):
+        self.log = log
+        self.trash = {}
+        self.papers = []
+        self.notes, self.questions, self.replies = {}, {}, {}
+        # (paper id, text) of the notes without an anchor, for questions turned into notes.
+        self.note_texts = set()
+        self.positions = Counter()
+        self.entries = {}
+        self.created = created
+        if created:  # a new log: nothing to match
+            return
+        self.trash = {
+            t.pk: t for t in TrashItem.objects.filter(log=log).select_related("deleted_by")
+        }
+        self.papers = list(Paper.objects_with_deleted.filter(log=log))
+
+    def why_trashed(self, item):
+        trash = self.trash.get(item.trashed_id)
+        if trash is None:
+            return "deleted"
+        if trash.reason:
+            return trash.reason
+        return f"deleted by {trash.deleted_by.username}" if trash.deleted_by else "deleted"
+
+    def _state(self, item):
+        return f"is in the trash ({self.why_trashed(item)})" if item.in_trash else ""
+
+    def load(self, paper_ids):
+        """Read what the matched papers hold, their trash and revisions included.
+
+        Queries: notes, questions, replies, revisions (none without papers).
+        In each kind what is there as it is counts first, then the trash,
+        then earlier texts.
+        """
+        if not paper_ids:
+            return
+        revisions = Revision.objects.filter(log=self.log, kind__in=["note", "question", "comment"])
+        earlier = {}
+        for kind, pk, data in revisions.values_list("kind", "object_id", "data"):
+            earlier.setdefault((kind, pk), []).append(data)
+        self._load_notes(paper_ids, earlier)
+        questions = self._load_questions(paper_ids, earlier)
+        self._load_replies(paper_ids, questions, earlier)
+
+    def _load_notes(self, paper_ids, earlier):
+        notes = Note.objects_with_deleted.filter(paper_id__in=paper_ids).only(
+            "paper", "position", "anchor_label", "body", "trashed"
+        )
+        notes = sorted(notes, key=lambda n: n.in_trash)
+        for note in notes:
+            self.notes.setdefault((note.paper_id, note.anchor_label, note.body), self._state(note))
+            if not note.anchor_label:
+                self.note_texts.add((note.paper_id, note.body))
+            key = (Note, note.paper_id)
+            self.positions[key] = max(self.positions[key], note.position + 1)
+        for note in notes:
+            for data in earlier.get(("note", note.pk), []):
+                key = (note.paper_id, data.get("anchor_label", ""), data["body"])
+                self.notes.setdefault(key, self._state(note) or EDITED)
+
+    def _load_questions(self, paper_ids, earlier):
+        questions = Question.objects_with_deleted.filter(paper_id__in=paper_ids)
+        questions = sorted(questions, key=lambda q: q.in_trash)
+        for question in questions:
+            found = None if question.in_trash else question
+            key = (question.paper_id, question.body)
+            self.questions.setdefault(key, (found, self._state(question)))
+            key = (Question, question.paper_id)
+            self.positions[key] = max(self.positions[key], question.position + 1)
+        for question in questions:
+            # An edited question is still the same one: the file's replies go under it.
+            found = None if question.in_trash else question
+            for data in earlier.get(("question", question.pk), []):
+                key = (question.paper_id, data["body"])
+                self.questions.setdefault(key, (found, self._state(question) or EDITED))
+        return {question.pk for question in questions}
+
+    def _load_replies(self, paper_ids, questions, earlier):
+        replies = Comment.objects_with_deleted.filter(log=self.log).filter(
+            Q(question__paper_id__in=paper_ids) | Q(moved_from__paper_id__in=paper_ids)
+        ).only("question", "moved_from", "body", "trashed")  # fmt: skip
+        replies = sorted(replies, key=lambda c: c.in_trash)
+
+        def remember(question_id, body, why):
+            self.replies.setdefault(question_id, {}).setdefault(body, why)
+
+        for reply in replies:
+            if reply.question_id in questions:
+                remember(reply.question_id, reply.body, self._state(reply))
+        for reply in replies:
+            moved = reply.moved_from_id in questions and reply.moved_from_id != reply.question_id
+            if moved:
+                remember(reply.moved_from_id, reply.body, MOVED)
+            for data in earlier.get(("comment", reply.pk), []):
+                if reply.question_id in questions:
+                    remember(reply.question_id, data["body"], self._state(reply) or EDITED)
+                if moved:
+                    remember(reply.moved_from_id, data["body"], MOVED)
+
+    def note(self, paper_id, note):
+        why = self.notes.get((paper_id, note.anchor_label, note.body))
+        if why is None:
+            text = f"{note.anchor_label}: {note.body}" if note.anchor_label else note.body
+            if (paper_id, text) in self.questions:
+                return "was turned into a question"
+        return why
+
+    def question(self, paper_id, question):
+        """Return (the log's question or None, why)."""
+        found = self.questions.get((paper_id, question.body))
+        if found is None and (paper_id, question.body) in self.note_texts:
+            return None, "was turned into a note"
+        return found or (None, None)
+
+    def reply(self, question_id, body):
+        return self.replies.get(question_id, {}).get(body)
+
+    def load_entries(self):
+        """Read the change log's dates and texts, and the earlier ones of edited entries."""
+        log = self.log
+        self.entries = dict.fromkeys(log.changelog.values_list("date", "text"), "")
+        if not self.created:
+            revisions = Revision.objects.filter(log=log, kind="entry").values_list(
+                "data", flat=True
+            )
+            for data in revisions:
+                self.entries.setdefault((date.fromisoformat(data["date"]), data["text"]), EDITED)
+
+
+def _left_out(result, line, what, why, *, with_replies=False):
+    if why == EDITED:
+        result.skipped.append(_warning(line, f"{what} {why}: the edited text stays."))
+    else:
+        tail = ", with its replies" if with_replies else ""
+        result.skipped.append(_warning(line, f"{what} {why}: left out{tail}."))
+
+
+def _save_notes_and_questions(log, new_papers, matched, in_log, *, owner, now, result, render):
+    """Add the notes, questions and replies the log lacks; return their ids per kind."""
     notes, questions, replies = [], [], []
-    for entry, paper in pairs:
+    positions = in_log.positions
+    for entry, paper in [*new_papers, *matched]:
         for note in entry.notes:
-            if (paper.pk, note.anchor_label, note.body) in have_notes:
+            why = in_log.note(paper.pk, note)
+            if why:
+                text = f"{note.anchor_label}: {note.body}" if note.anchor_label else note.body
+                what = f"The note “{_short(text)}” on [{paper.number}]"
+                _left_out(result, entry.line, what, why)
+            if why is not None:
                 continue
             notes.append(
                 Note(
@@ -241,8 +422,12 @@ def _save_notes_and_questions(log, pairs, *, owner, now, result, render):
             )  # fmt: skip
             positions[(Note, paper.pk)] += 1
         for item in entry.questions:
-            question = have_questions.get((paper.pk, item.body))
-            known = set()
+            question, why = in_log.question(paper.pk, item)
+            if why:
+                what = f"The question “{_short(item.body)}” on [{paper.number}]"
+                _left_out(result, entry.line, what, why, with_replies=question is None)
+            if why is not None and question is None:
+                continue
             if question is None:
                 question = Question(
                     paper=paper, body=item.body, body_html=render(item.body),
@@ -255,10 +440,12 @@ def _save_notes_and_questions(log, pairs, *, owner, now, result, render):
                 )  # fmt: skip
                 positions[(Question, paper.pk)] += 1
                 questions.append(question)
-            else:
-                known = {c.body for c in question.comments.all()}
             for body in item.replies:
-                if body in known:
+                why = in_log.reply(question.pk, body) if question.pk else None
+                if why:
+                    what = f"A reply “{_short(body)}” to “{_short(item.body)}” on [{paper.number}]"
+                    _left_out(result, entry.line, what, why)
+                if why is not None:
                     continue
                 replies.append(
                     Comment(
@@ -272,24 +459,33 @@ def _save_notes_and_questions(log, pairs, *, owner, now, result, render):
     result.counts.update(
         {"notes": len(notes), "questions": len(questions), "replies": len(replies)}
     )
+    return {
+        "notes": [n.pk for n in notes],
+        "questions": [q.pk for q in questions],
+        "comments": [c.pk for c in replies],
+    }
 
 
-def _save_changelog(log, items, *, owner, result, render):
-    have = set(log.changelog.values_list("date", "text"))
-    entries = [
-        ChangeLogEntry(
-            log=log,
-            date=item.date,
-            text=item.text,
-            text_html=render(item.text),
-            kind=ChangeLogEntry.Kind.WRITTEN,
-            author=owner,
-        )
-        for item in items
-        if (item.date, item.text) not in have
-    ]
+def _save_changelog(log, items, in_log, *, owner, result, render):
+    in_log.load_entries()
+    entries = []
+    for item in items:
+        why = in_log.entries.get((item.date, item.text))
+        if why:
+            result.skipped.append(
+                _warning(0, f"The change-log entry of {item.date} “{_short(item.text)}” {why}: "
+                         "the edited text stays.")
+            )  # fmt: skip
+        if why is None:
+            entries.append(
+                ChangeLogEntry(
+                    log=log, date=item.date, text=item.text, text_html=render(item.text),
+                    kind=ChangeLogEntry.Kind.WRITTEN, author=owner,
+                )
+            )  # fmt: skip
     ChangeLogEntry.objects.bulk_create(entries, batch_size=BATCH)
     result.counts["change-log entries"] = len(entries)
+    return entries
 
 
 def log_document(log):

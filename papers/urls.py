@@ -129,6 +129,7 @@ urlpatterns = [
         name="changelog_unhide",
     ),
     # Import and export (papers/views/transfer.py)
+    path("logs/<slug:slug>/changelog/<int:pk>/undo/", changelog.entry_undo, name="changelog_undo"),
     path("logs/new/import/", transfer.log_import_new, name="log_import_new"),
     path(
         "logs/new/import/confirm/",

@@ -5,6 +5,7 @@ a day cut by a page break continues on the next page. Curators add and edit
 entries in place and hide the ones nobody else should see.
 """
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -19,6 +20,7 @@ from papers import actions
 from papers.conflicts import make_conflict
 from papers.forms import ChangeLogEntryForm
 from papers.models import ChangeLogEntry, Role, get_log_for_user, role_allows
+from papers.undo import UndoRefused, changelog_undo
 from papers.views import wants_partial
 
 TEMPLATE = "papers/log_changelog.html"
@@ -34,7 +36,7 @@ def _page_context(request, log, role, *, page=None, written_only=None):
     """Build the entries part of the page: one count and one page query."""
     if written_only is None:
         written_only = request.GET.get("show") == "written"
-    entries = log.changelog.select_related("author", "edited_by", "paper")
+    entries = log.changelog.select_related("author", "edited_by", "paper", "undone_by")
     if not role_allows(role, Role.CURATOR):
         entries = entries.visible()
     if written_only:
@@ -53,7 +55,7 @@ def _page_context(request, log, role, *, page=None, written_only=None):
 
 def _get_entry(log, role, pk):
     """Return the log's entry pk; a hidden one exists for curators only."""
-    entries = log.changelog.select_related("author", "edited_by", "paper")
+    entries = log.changelog.select_related("author", "edited_by", "paper", "undone_by")
     if not role_allows(role, Role.CURATOR):
         entries = entries.visible()
     entry = get_object_or_404(entries, pk=pk)
@@ -171,3 +173,28 @@ def entry_hide(request, slug, pk):
 def entry_unhide(request, slug, pk):
     """Show a hidden entry to everyone again."""
     return _set_hidden(request, slug, pk, False)
+
+
+@login_required
+@require_POST
+def entry_undo(request, slug, pk):
+    """Undo the import, merge or renumbering an entry records (curators), or say why not."""
+    log, role = get_log_for_user(request.user, slug, need=Role.CURATOR)
+    entry = _get_entry(log, role, pk)
+    try:
+        done = changelog_undo(entry, by=request.user)
+    except UndoRefused as refused:
+        if not wants_partial(request):
+            messages.error(request, str(refused))
+            return redirect(entry.get_absolute_url())
+        context = {"log": log, "role": role, "is_curator": True, "entry": entry}
+        context.update(undo_error=str(refused), focus=True)
+        return render(request, f"{TEMPLATE}#entry", context, status=409)
+    if not wants_partial(request):
+        messages.success(request, done)
+        return redirect(entry.get_absolute_url())
+    entry = _get_entry(log, role, pk)
+    context = {"log": log, "role": role, "is_curator": True, "entry": entry}
+    context.update(undo_done=done, focus=True)
+    response = render(request, f"{TEMPLATE}#entry", context)
+    return trigger_client_event(response, "announce", done)

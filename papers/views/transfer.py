@@ -186,7 +186,7 @@ def _confirm(request, log, role):
     del request.session[SESSION_KEY]
     created = result.log
     if any(result.counts.values()):
-        text = f"Imported {_summary(result.counts)}."
+        text = f"Imported {_summary(result.counts)}. The change log can undo it."
         if result.created_log:
             text = f"Created “{created.title}”. {text}"
         messages.success(request, text)

@@ -156,6 +156,7 @@ PERMISSION_CASES = {
     "changelog_unhide": case(CURATOR, ENTRY, POST),
     # -- Import and export (papers/views/transfer.py)
     "log_import_new": case(SIGNED_IN),
+    "changelog_undo": case(CURATOR, ENTRY, POST),  # a written entry: refused, with a message
     "log_import_new_confirm": case(SIGNED_IN, NONE, POST),
     "log_import": case(CURATOR, LOG),
     "log_import_confirm": case(CURATOR, LOG, POST),
