@@ -144,6 +144,7 @@ def _upload(request, log, role):
         "more": max(0, len(document.papers) - PREVIEW_PAPERS),
         "paper_total": len(document.papers),
         "warnings": _with_excerpts(result.warnings, text),
+        "skipped": result.skipped,
         "token": token,
     }
     return _step(request, log, role, preview=preview)

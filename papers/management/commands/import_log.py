@@ -49,6 +49,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {line}")
         for warning in result.warnings:
             self.stdout.write(f"  warning, line {warning.line}: {warning.message}")
+        for item in result.skipped:
+            where = f"line {item.line}" if item.line else "change log"
+            self.stdout.write(f"  left alone, {where}: {item.message}")
         if result.dry_run:
             self.stdout.write("Dry run: nothing was written.")
 
