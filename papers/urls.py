@@ -56,6 +56,7 @@ urlpatterns = [
         paper.paper_field_edit,
         name="paper_field_edit",
     ),
+    path("logs/<slug:slug>/papers/<int:number>/delete/", paper.paper_delete, name="paper_delete"),
     path("logs/<slug:slug>/papers/<int:number>/notes/add/", paper.note_add, name="note_add"),
     path("logs/<slug:slug>/notes/<int:pk>/edit/", paper.note_edit, name="note_edit"),
     path("logs/<slug:slug>/notes/<int:pk>/delete/", paper.note_delete, name="note_delete"),

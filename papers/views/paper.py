@@ -1,5 +1,6 @@
 """The paper page: its fields edited in place, its notes, and previous / next."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Prefetch, Subquery
@@ -7,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import retarget, trigger_client_event
 
@@ -199,6 +201,28 @@ def paper_field_edit(request, slug, number, field):
         request, log, role, paper, editing=editing, form=form, conflict=conflict
     )
     return render(request, TEMPLATE, context, status=status)
+
+
+@login_required
+@require_POST
+def paper_delete(request, slug, number):
+    """Move the paper, with its notes, questions and comments, to the log's trash."""
+    log, role = get_log_for_user(request.user, slug, need=Role.MEMBER)
+    paper = get_object_or_404(Paper, log=log, number=number)
+    if not paper.can_edit(request.user, role):
+        raise PermissionDenied("Only who added the paper, or a curator, can delete it.")
+    entry = actions.trash(paper, by=request.user)
+    restore_url = reverse("log_trash", args=[log.slug]) + f"#trash-{entry.pk}"
+    messages.success(
+        request,
+        format_html(
+            '[{}] {} is in the trash. <a href="{}">Restore it</a>',
+            paper.number,
+            paper.title,
+            restore_url,
+        ),
+    )
+    return redirect(log)
 
 
 def _note_for(request, slug, pk):

@@ -124,6 +124,7 @@ PERMISSION_CASES = {
     # -- Paper page and notes (papers/views/paper.py)
     "paper_detail": case(VIEWER, PAPER, public=True),
     "paper_field_edit": case(MEMBER, PAPER, field="title"),
+    "paper_delete": case(MEMBER, PAPER, POST),
     "note_add": case(MEMBER, PAPER, POST),
     "note_edit": case(MEMBER, NOTE),
     "note_delete": case(MEMBER, NOTE, POST),
