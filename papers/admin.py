@@ -7,7 +7,7 @@ a resolve done here records the same change-log entries.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import format_html
@@ -87,6 +87,13 @@ class StampedAdmin(admin.ModelAdmin):
             _delete(obj, request.user)
 
 
+class TrashingAdmin(StampedAdmin):
+    """Admin pages of what goes to its log's trash when deleted; the delete pages say so."""
+
+    delete_confirmation_template = "admin/papers/trash_delete_confirmation.html"
+    delete_selected_confirmation_template = "admin/papers/trash_delete_selected_confirmation.html"
+
+
 def _delete(obj, user):
     if isinstance(obj, Trashable):
         if not obj.in_trash:
@@ -123,7 +130,7 @@ class ReadingLogAdmin(StampedAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                paper_count=Count("papers", distinct=True),
+                paper_count=Count("papers", filter=Q(papers__trashed__isnull=True), distinct=True),
                 member_count=Count("memberships", distinct=True),
             )
         )
@@ -200,7 +207,7 @@ class RenumberForm(forms.Form):
 
 
 @admin.register(Paper)
-class PaperAdmin(StampedAdmin):
+class PaperAdmin(TrashingAdmin):
     list_display = [
         "number",
         "title",
@@ -306,7 +313,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Note)
-class NoteAdmin(StampedAdmin):
+class NoteAdmin(TrashingAdmin):
     list_display = ["__str__", "paper", "anchor_label", "author", "updated_at"]
     list_filter = ["anchor_kind", "paper__log"]
     search_fields = ["body", "paper__title", "author__username"]
@@ -323,15 +330,16 @@ class RepliesFilter(admin.SimpleListFilter):
         return [("yes", "Has replies"), ("no", "No replies")]
 
     def queryset(self, request, queryset):
+        replies = Exists(Comment.objects.filter(question=OuterRef("pk")))  # not in the trash
         if self.value() == "yes":
-            return queryset.filter(comments__isnull=False).distinct()
+            return queryset.filter(replies)
         if self.value() == "no":
-            return queryset.filter(comments__isnull=True)
+            return queryset.filter(~replies)
         return queryset
 
 
 @admin.register(Question)
-class QuestionAdmin(StampedAdmin):
+class QuestionAdmin(TrashingAdmin):
     list_display = ["__str__", "paper", "status", "author", "resolved_by", "resolved_at"]
     list_filter = ["status", RepliesFilter, "paper__log"]
     search_fields = ["body", "resolution", "paper__title", "author__username"]
@@ -358,7 +366,7 @@ class QuestionAdmin(StampedAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(StampedAdmin):
+class CommentAdmin(TrashingAdmin):
     list_display = ["__str__", "on", "log", "author", "hidden", "created_at"]
     list_filter = ["hidden", "log"]
     search_fields = ["body", "author__username"]

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from papers import actions
 from papers.models import (
     ChangeLogEntry,
     Comment,
@@ -14,6 +15,7 @@ from papers.models import (
     ReadingLog,
     Revision,
     Tag,
+    TrashItem,
     User,
 )
 from tests.conftest import make_comment, make_note, make_paper, make_question
@@ -97,6 +99,84 @@ def test_hide_and_unhide_comments(admin_client, paper, carol, admin_user):
     _action(admin_client, Comment, "unhide", [comment])
     comment.refresh_from_db()
     assert not comment.hidden and comment.hidden_by is None
+
+
+# -- Deleting goes to the trash ---------------------------------------------------
+
+
+def test_the_delete_page_says_it_goes_to_the_trash_and_does_so(
+    admin_client, paper, carol, bob, admin_user
+):
+    note = make_note(paper, by=carol)
+    comment = make_comment(note, by=bob)
+    page = admin_client.get(_url(Note, "delete", note.pk)).content.decode()
+    assert "Nothing is deleted for good:" in page and "trash" in page
+    response = admin_client.post(_url(Note, "delete", note.pk), {"post": "yes"})
+    assert response.status_code == 302
+    item = TrashItem.objects.get()
+    assert (item.kind, item.object_id, item.deleted_by) == ("note", note.pk, admin_user)
+    assert Note.objects_with_deleted.get(pk=note.pk).trashed == item
+    assert Comment.objects_with_deleted.get(pk=comment.pk).trashed == item
+    assert not admin_client.get(_url(Note, "changelist")).context["cl"].result_list
+    assert admin_client.get(_url(Note, "change", note.pk)).status_code == 302  # gone: to the list
+    actions.trash_restore(item, by=bob)
+    assert Comment.objects.filter(pk=comment.pk).exists()
+
+
+def test_deleting_a_paper_in_the_admin_moves_it_with_everything_under_it(
+    admin_client, paper, carol, bob
+):
+    note = make_note(paper, by=carol)
+    question = make_question(paper, by=carol)
+    make_comment(question, by=bob)
+    admin_client.post(_url(Paper, "delete", paper.pk), {"post": "yes"})
+    item = TrashItem.objects.get()
+    assert (item.kind, item.summary) == ("paper", "[1] Attention Is All You Need")
+    assert not Paper.objects.exists() and not Note.objects.exists()
+    assert not Question.objects.exists() and not Comment.objects.exists()
+    actions.trash_restore(item, by=bob)
+    assert Note.objects.get().pk == note.pk and Comment.objects.count() == 1
+
+
+def test_delete_selected_says_it_goes_to_the_trash_and_does_so(admin_client, paper, carol, bob):
+    top = make_comment(paper, by=carol, body="Top")
+    reply = make_comment(paper, by=bob, body="Reply", parent=top)
+    other = make_comment(paper, by=bob, body="Other")
+    page = _action(admin_client, Comment, "delete_selected", [top, reply, other])
+    assert "Nothing is deleted for good:" in page.content.decode()
+    assert Comment.objects.count() == 3
+    response = _action(admin_client, Comment, "delete_selected", [top, reply, other], post="yes")
+    assert response.status_code == 302
+    assert not Comment.objects.exists()
+    # The reply went with its parent (one item), not on its own as well.
+    items = TrashItem.objects.order_by("pk")
+    assert [(i.kind, i.object_id) for i in items] == [("comment", top.pk), ("comment", other.pk)]
+    actions.trash_restore(items[0], by=bob)
+    assert set(Comment.objects.values_list("pk", flat=True)) == {top.pk, reply.pk}
+
+
+def test_the_admin_refuses_the_number_of_a_paper_in_the_trash(admin_client, log, paper, carol):
+    actions.trash(paper, by=carol)
+    response = admin_client.post(
+        _url(Paper, "add"),
+        {"log": log.pk, "number": 1, "title": "Again", "status": "to_read",
+         "notes-TOTAL_FORMS": 0, "notes-INITIAL_FORMS": 0,
+         "questions-TOTAL_FORMS": 0, "questions-INITIAL_FORMS": 0},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "[1] belongs to a paper in this log&#x27;s trash." in response.content.decode()
+    assert Paper.objects_with_deleted.count() == 1
+
+
+def test_admin_counts_leave_out_the_trash(admin_client, log, paper, carol, bob):
+    make_paper(log, by=carol, title="Second")
+    question = make_question(paper, by=carol)
+    actions.trash(make_comment(question, by=bob), by=bob)
+    actions.trash(make_paper(log, by=carol, title="Deleted"), by=carol)
+    logs = admin_client.get(_url(ReadingLog, "changelist")).context["cl"].result_list
+    assert [row.paper_count for row in logs] == [2]
+    no_replies = admin_client.get(_url(Question, "changelist"), {"replies": "no"})
+    assert list(no_replies.context["cl"].result_list) == [question]
 
 
 def test_merge_asks_for_confirmation_then_merges_into_lowest_number(admin_client, log, carol):
