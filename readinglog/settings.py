@@ -160,8 +160,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Login throttling (issue #8, papers/throttle.py): django-axes counts failed
 # logins in the database, so every worker and server sees them. An account is
-# refused after 5 failures, an address after 30, until 15 minutes after the
-# last one.
+# refused after 5 failures, an address after 30 (password-reset requests count
+# too), until 15 minutes after the last one.
 AUTHENTICATION_BACKENDS = [
     "papers.throttle.ThrottledBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -179,6 +179,7 @@ AXES_LOCKOUT_CALLABLE = "papers.views.auth.locked_out"
 AXES_CLIENT_IP_CALLABLE = "papers.throttle.client_address"
 # Throttling needs no record of successful logins (axes would keep one forever).
 AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "email"]
 # Behind a reverse proxy, count failures against the address it appends to
 # X-Forwarded-For; without one, anybody can write that header.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)

@@ -3,12 +3,17 @@ labelled without colons like the rest of the app, and throttled (papers/throttle
 
 import math
 
+from axes.decorators import axes_dispatch
+from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username
 from axes.utils import reset as reset_failures
 from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 
 from papers.throttle import LoginThrottle
 
@@ -31,8 +36,49 @@ class PasswordChangeView(_LikeOurForms, auth_views.PasswordChangeView):
     pass
 
 
+class _ResetLater(auth_forms.PasswordResetForm):
+    """Django's reset form, whose save() only keeps its options: send() mails the account."""
+
+    def save(self, **options):
+        self.options = options
+
+    def send(self):
+        super().save(**self.options)
+
+
+class _RedirectThen(HttpResponseRedirect):
+    """A redirect that calls `then` after the server has sent it (servers call close() then)."""
+
+    def __init__(self, url, then):
+        super().__init__(url)
+        self.then = then
+
+    def close(self):
+        try:
+            self.then()
+        finally:
+            super().close()
+
+
+@method_decorator(axes_dispatch, name="dispatch")
 class PasswordResetView(_LikeOurForms, auth_views.PasswordResetView):
-    pass
+    """Mail a link to choose a new password, refused from an address that is locked out.
+
+    The page comes back the same, and as fast, whether or not an account has the
+    address: the lookup and the mail happen after the response (issue #8).
+    """
+
+    form_class = _ResetLater
+
+    def post(self, request, *args, **kwargs):
+        # Each request counts like a failed login from its address, so that nobody
+        # floods an inbox with reset mail.
+        AxesProxyHandler.user_login_failed(type(self), credentials=None, request=request)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)  # _ResetLater.save() sends nothing yet
+        return _RedirectThen(response.url, then=form.send)
 
 
 class PasswordResetConfirmView(_LikeOurForms, auth_views.PasswordResetConfirmView):

@@ -21,6 +21,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from papers.throttle import client_address
+from papers.views.auth import PasswordResetView
 from tests.conftest import PASSWORD, make_user
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -165,6 +166,50 @@ def test_the_address_is_remote_addr_unless_a_proxy_is_trusted(settings):
     # The proxy appends the address it saw; what comes before it the client wrote.
     assert client_address(request) == "203.0.113.7"
     assert client_address(RequestFactory().get("/", REMOTE_ADDR="10.0.0.2")) == "10.0.0.2"
+
+
+# -- Password reset ------------------------------------------------------------
+
+
+def test_password_reset_answers_the_same_for_known_and_unknown_addresses(client, carol):
+    known = client.post(reverse("password_reset"), {"email": "carol@example.org"})
+    unknown = client.post(reverse("password_reset"), {"email": "nobody@example.org"})
+    assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
+    assert known.content == unknown.content
+    assert [message.to for message in mail.outbox] == [["carol@example.org"]]
+
+
+@pytest.mark.parametrize("email", ["carol@example.org", "nobody@example.org"])
+def test_password_reset_looks_up_and_mails_only_after_the_response(
+    carol, email, django_assert_num_queries
+):
+    request = RequestFactory().post(reverse("password_reset"), {"email": email})
+    request._dont_enforce_csrf_checks = True
+    # The same queries either way: axes' clean-up, the count and its lookups.
+    with django_assert_num_queries(9):
+        response = PasswordResetView.as_view()(request)
+    assert response.status_code == 302
+    assert mail.outbox == []
+    response.close()  # what the server does once the response is sent
+    assert len(mail.outbox) == (email == "carol@example.org")
+
+
+def test_password_reset_requests_count_against_the_address(client, carol):
+    for _ in range(29):
+        client.post(reverse("password_reset"), {"email": "carol@example.org"})
+    response = client.post(reverse("password_reset"), {"email": "carol@example.org"})
+    assert response.status_code == 429
+    assert "from your network" in response.content.decode()
+    assert len(mail.outbox) == 29
+    assert client.get(reverse("password_reset")).status_code == 429
+    assert log_in(client, "carol", address="127.0.0.1").status_code == 429
+
+
+def test_password_reset_stays_open_to_a_locked_account(client, carol):
+    fail(client, "carol", 5)
+    response = client.post(reverse("password_reset"), {"email": "carol@example.org"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
 
 
 # -- Across processes ----------------------------------------------------------
