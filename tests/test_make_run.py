@@ -50,7 +50,7 @@ def served(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(240):
+        for _ in range(720):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
@@ -59,7 +59,7 @@ def served(tmp_path):
                     pytest.fail(process.stdout.read().decode())
                 time.sleep(0.25)
         else:
-            pytest.fail("make run did not start serving within a minute")
+            pytest.fail("make run did not start serving within three minutes")
         yield base
     finally:
         os.killpg(process.pid, signal.SIGTERM)
