@@ -1,8 +1,14 @@
 """Middleware of our own."""
 
+import logging
+
 from django.conf import settings
 from django.http import HttpResponseBadRequest
 from django.utils.cache import patch_vary_headers
+
+from papers.views.outage import UNREACHABLE, database_unavailable
+
+logger = logging.getLogger(__name__)
 
 
 class VaryOnHtmxMiddleware:
@@ -62,13 +68,39 @@ class PrivateCacheMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        if "Cache-Control" in response.headers:
+            # Checked first: the 503 page and /healthz must not load the user.
+            return response
         user = getattr(request, "user", None)
         private = (user is not None and user.is_authenticated) or bool(
             getattr(request, "htmx", False)
         )
-        if private and "Cache-Control" not in response.headers:
+        if private:
             response.headers["Cache-Control"] = "private, no-store"
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer a friendly 503 when a view fails because the database cannot be reached.
+
+    The session and the user load lazily, inside the view, so their errors
+    land here too. Errors raised outside a view (in another middleware's
+    response phase, or in the 404 page) never reach process_exception: the
+    500 handler (papers.views.errors.server_error) answers those with the same page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, UNREACHABLE):
+            return None
+        # django.request logs the 503 with its path; this says why, without a traceback per request.
+        logger.warning("Database unavailable: %s", exception)
+        return database_unavailable(request)
 
 
 class RejectNulMiddleware:

@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "papers.middleware.VaryOnHtmxMiddleware",
     "papers.middleware.SecurityHeadersMiddleware",
     "papers.middleware.PrivateCacheMiddleware",
+    "papers.middleware.DatabaseUnavailableMiddleware",
     # Last, as axes asks: turns a refused login into papers.views.auth.locked_out.
     "axes.middleware.AxesMiddleware",
 ]
@@ -147,6 +148,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+else:
+    # Fail fast while PostgreSQL is away (issue #8): without a connect timeout a
+    # black-holed database holds every worker in connect. Either error answers
+    # the 503 page (papers/views/outage.py); 0 turns a timeout off.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        connect_timeout=env_int("DATABASE_CONNECT_TIMEOUT", 3),
+        options=f"-c statement_timeout={env_int('DATABASE_STATEMENT_TIMEOUT', 30)}s",
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "papers.User"

@@ -4,11 +4,12 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
-from papers.views import auth
+from papers.views import auth, outage
 from papers.views.errors import server_error
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", outage.healthz, name="healthz"),
     # Pages without our <link rel="icon"> (Django admin) make browsers ask here;
     # lazy, because the static name is only known once the app runs (manifest).
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True)),

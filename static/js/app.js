@@ -106,6 +106,7 @@
     404: "That is not there any more: someone may have deleted it. Reload the page to see the log as it is now.",
     413: "That is too large to send.",
     429: "Too many requests at once; wait a moment and try again.",
+    503: "Readinglog can’t reach its database; nothing you typed was saved — try again in a minute.",
   };
 
   function showError(text) {
