@@ -3,15 +3,38 @@
 Python-Markdown does not sanitize its output, and every log has many authors,
 so whatever it produces goes through an allowlist (nh3, the Ammonia sanitizer)
 before it is stored. Models call `render_markdown` in `save()`, never a view.
+
+Anyone with an account can make the server render what they type (the live
+preview), so rendering must stay fast and a failure must not spill into the
+next render (issue #8). Python-Markdown has quadratic paths (each `[` that
+never closes is scanned to the end of its paragraph; its inline processor
+copies a paragraph once per match) and recursive ones (a list or a quote per
+marker). So texts are at most MAX_TEXT characters; the `neutralize_*` steps
+escape what would make the parser scan or nest far, and leave ordinary text
+alone; `_LinearInlineProcessor` and `_LinearTableProcessor` do Python-Markdown's
+work in linear time with the same output; and a render that fails anyway
+shows the text as typed and logs it.
 """
 
+import html
+import itertools
+import logging
 import re
 import threading
+from bisect import bisect_right
 
 import markdown as _markdown
 import nh3
+from markdown import inlinepatterns, util
 from markdown.extensions import Extension
+from markdown.extensions.tables import TableExtension, TableProcessor
 from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import InlineProcessor, Treeprocessor
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT = 50_000  # characters in a note, question, comment, change-log entry or preview
+MAX_TITLE = 500  # characters in a paper's title
 
 _LIST_ITEM = re.compile(r"^( *)(?:[-*+]|\d{1,9}[.)])(?: |$)")
 _FENCE = re.compile(r"^ *(```|~~~)")
@@ -64,16 +87,466 @@ class _ListIndents(Preprocessor):
         return normalize_list_indents(lines)
 
 
-class ListIndentExtension(Extension):
+# == Neutralizing what would stall the parser ==
+#
+# Each rule leaves a text alone unless it holds far more of one construct
+# than any note does, and then escapes only what the parser would otherwise
+# scan or nest on: escaped, an opener shows as itself.
+
+MAX_NESTING = 16  # quotes and list markers opened on one line (markdown-it allows 20)
+# What the parser may read again and again, at about 10 ms a budget:
+SCAN_BUDGET = 200_000  # characters walked in Python for one construct of one paragraph
+REGEX_SCAN_BUDGET = 10_000_000  # characters a regular expression scans for one construct
+RESCAN_BUDGET = 100_000  # lines of a block read again after one-line blocks are taken off it
+# In a paragraph over its budget:
+MAX_BRACKET_DEPTH = 2  # brackets in brackets: [![image](…)](…)
+MAX_LINK_SPAN = 2_000  # characters between `[` and `]`, or `](` and `)`
+MAX_EMPHASIS_RUNS = 1_000  # runs of `*` or `_` in one paragraph
+
+_CONTAINER = re.compile(r"[ \t]*(?:>|[-+*](?=[ \t]|$)|\d{1,9}(?P<dot>[.)])(?=[ \t]|$))")
+# Python-Markdown's horizontal rule (HRProcessor.RE), anchored where it is matched.
+_HR = re.compile(
+    r"[ ]{0,3}(?=(?P<rule>(-+[ ]{0,2}){3,}|(_+[ ]{0,2}){3,}|(\*+[ ]{0,2}){3,}))(?P=rule)[ ]*$"
+)
+_ONE_LINE_BLOCK = re.compile(r"[ ]{0,3}(?:#{1,6}(?:[ \t]|$)|(?:=+|-+)[ ]*$|\[[^\]]*\]:)")
+# An opening code fence as the fenced code extension reads it (FENCED_BLOCK_RE).
+_FENCE_OPENER = re.compile(
+    r"(?P<fence>~{3,}|`{3,})"
+    r"(?P<info>[ ]*(?:\{[^\n]*\}|\.?[\w#.+-]*[ ]*(?:hl_lines=(\"|').*?\3[ ]*)?))$"
+)
+# A line that opens more than MAX_NESTING containers (what _cap_containers reads).
+_DEEP_LINE = re.compile(
+    rf"^(?:[ \t]*(?:>|[-+*](?=[ \t]|$)|\d{{1,9}}[.)](?=[ \t]|$))){{{MAX_NESTING + 1}}}", re.M
+)
+_ANGLE = re.compile(r"(?P<tag><)(?=[A-Za-z/!?])|[<>]")
+_INLINE_TOKEN = re.compile(r"\\[\s\S]|`+|\*+|_+|[\[\]()]")
+_BACKTICKS = re.compile(r"`+")
+_LONG_RUN_SIZE = 2 * MAX_NESTING  # a run of 2n `*` around a word nests n elements
+_LONG_RUN = re.compile(rf"\*{{{_LONG_RUN_SIZE + 1},}}|_{{{_LONG_RUN_SIZE + 1},}}")
+_QUOTE = re.compile(r"[\"']")
+_TITLE_END = re.compile(r"[\"'] *\)")
+
+
+def neutralize_fences(lines):
+    """Escape code fences that nothing closes, when there are many of them.
+
+    The fenced code extension looks for the closing fence of each opening
+    one down to the end of the text.
+    """
+    text = "\n".join(lines)
+    if (text.count("```") + text.count("~~~")) * len(text) <= SCAN_BUDGET:
+        return lines  # too few fences to cost much
+    following, closers = [None] * len(lines), {}
+    for i in range(len(lines) - 1, -1, -1):
+        if match := _FENCE_OPENER.match(lines[i]):
+            following[i] = closers.get(match["fence"])
+            if not match["info"].strip(" "):
+                closers[match["fence"]] = i
+    offsets = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+    unclosed, i = [], 0
+    while i < len(lines):
+        if following[i] is None and _FENCE_OPENER.match(lines[i]):
+            unclosed.append(i)
+        i = i + 1 if following[i] is None else following[i] + 1
+    if sum(offsets[-1] - offsets[i] for i in unclosed) <= SCAN_BUDGET:
+        return lines
+    lines = list(lines)
+    for i in unclosed:
+        lines[i] = "\\" + lines[i]
+    return lines
+
+
+def neutralize_lines(lines):
+    """Escape what would make Python-Markdown's block parser nest or scan far.
+
+    Leave ordinary text as it is. Runs on the lines Python-Markdown parses
+    into blocks, fenced code already set aside.
+    """
+    if _DEEP_LINE.search("\n".join(lines)):
+        lines = [_cap_containers(line) for line in lines]
+    if len(lines) ** 2 > 2 * RESCAN_BUDGET:
+        lines = _split_blocks(lines)
+    text = "\n".join(lines)
+    if text.count("<") * len(text) > REGEX_SCAN_BUDGET:
+        lines = _cap_tags(text).split("\n")
+    return lines
+
+
+def _cap_containers(line):
+    """Escape the quote or list marker that would open the MAX_NESTING+1-th container."""
+    pos = depth = 0
+    while match := _CONTAINER.match(line, pos):
+        depth += 1
+        if depth > MAX_NESTING:
+            if _HR.match(line, pos):  # a rule inside the containers, not another one
+                return line
+            marker = match.start("dot") if match["dot"] else match.end() - 1
+            return line[:marker] + "\\" + line[marker:]
+        pos = match.end()
+    return line
+
+
+def _split_blocks(lines):
+    """End a block after each heading, rule or link definition, in a block full of them.
+
+    Python-Markdown takes such a line off the front of its block and reads
+    the whole rest again, once for each of them.
+    """
+    out = []
+    for blank, group in itertools.groupby(lines, key=lambda line: not line.strip()):
+        group = list(group)
+        ends = {i for i, line in enumerate(group) if _ONE_LINE_BLOCK.match(line) or _HR.match(line)}
+        if blank or sum(len(group) - i for i in ends) <= RESCAN_BUDGET:
+            out += group
+            continue
+        for i, line in enumerate(group):
+            out += (line, "") if i in ends else (line,)
+    return out
+
+
+def _cap_tags(text):
+    """Write `<` as `&lt;` where it starts a tag that runs into the next tag.
+
+    Python's HTMLParser, which finds raw HTML blocks for Python-Markdown,
+    reads each `<tag` up to the next `>`: to the end, when there is none.
+    """
+    cost, pending, overlapping = 0, [], []
+    for token in _ANGLE.finditer(text):
+        if token["tag"]:
+            pending.append(token.start())
+        elif token[0] == ">" and pending:
+            cost += sum(token.start() - start for start in pending)
+            overlapping += pending[:-1]
+            pending = []
+    cost += sum(len(text) - start for start in pending)
+    if cost <= REGEX_SCAN_BUDGET:
+        return text
+    pieces, last = [], 0
+    for pos in [*overlapping, *pending]:
+        pieces += (text[last:pos], "&lt;")
+        last = pos + 1
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def neutralize_inline(text):
+    """Escape the brackets, link parentheses, backticks and emphasis runs that would stall.
+
+    Python-Markdown looks for the `]` of every `[`, the `)` of every `](`
+    and a closing run for every run of backticks by walking the text from
+    there: to the end, when there is none. Emphasis is paired by a loop that
+    copies the text once per pair, and a long run nests an element per pair
+    of delimiters. Code spans are skipped as the parser skips them.
+    """
+    size = len(text)
+    if size * size <= SCAN_BUDGET and size <= MAX_EMPHASIS_RUNS and not _LONG_RUN.search(text):
+        return text  # too short for any rule to apply
+    closers = _next_equal_runs([m.span() for m in _BACKTICKS.finditer(text)])
+    openers, pairs, parens, ticks, emphasis = [], [], [], [], []
+    open_parens = []
+    skip_to = 0
+    for token in _INLINE_TOKEN.finditer(text):
+        start, char = token.start(), token[0][0]
+        if start < skip_to or char == "\\":
+            continue
+        if char == "`":
+            if (close := closers.get(start)) is None:
+                ticks.append(token.span())
+            else:
+                skip_to = close
+        elif char in "*_":
+            emphasis.append(token.span())
+        elif char == "[":
+            openers.append(start)
+        elif char == "]":
+            if openers:
+                pairs.append((openers.pop(), start))
+        elif char == "(":
+            open_parens.append(len(parens))
+            parens.append([start, size])
+        elif open_parens:
+            parens[open_parens.pop()][1] = start
+    escapes = []
+    if sum(size - start for start in openers) > SCAN_BUDGET:
+        escapes += openers  # a `[` without its `]` shows as itself anyway
+    if sum(close - start for start, close in pairs) > SCAN_BUDGET:
+        escapes += itertools.chain.from_iterable(_deep_pairs(pairs))
+    targets = {close + 1 for _, close in pairs}
+    scan = _link_target_scan(text)
+    link_parens = [(start, scan(start, close)) for start, close in parens if start in targets]
+    if sum(span for _, span in link_parens) > SCAN_BUDGET:
+        escapes += [start for start, span in link_parens if span > MAX_LINK_SPAN]
+    if sum(size - start for start, _ in ticks) > SCAN_BUDGET:
+        escapes += itertools.chain.from_iterable(range(*span) for span in ticks)
+    long_runs = [(start, end) for start, end in emphasis if end - start > _LONG_RUN_SIZE]
+    escapes += itertools.chain.from_iterable(
+        range(*span) for span in [*long_runs, *emphasis[MAX_EMPHASIS_RUNS:]]
+    )
+    return _insert_backslashes(text, escapes)
+
+
+def _link_target_scan(text):
+    """Return how far Python-Markdown reads the target of a link from `(` at start.
+
+    It counts parentheses up to the matching `)`; after a quote it reads on
+    to a quote and `)` that end a title, to the end of the text if none does.
+    """
+    quotes = [m.start() for m in _QUOTE.finditer(text)]
+    title_ends = [m.span() for m in _TITLE_END.finditer(text)]
+
+    def scan(start, close):
+        first = bisect_right(quotes, start)
+        if first == len(quotes) or quotes[first] > close:
+            return close - start
+        end = bisect_right(title_ends, (quotes[first], len(text)))
+        return (title_ends[end][1] if end < len(title_ends) else len(text)) - start
+
+    return scan
+
+
+def _next_equal_runs(runs):
+    """Map the start of each run of backticks to the end of the next run as long."""
+    following, closers = {}, {}
+    for start, end in reversed(runs):
+        if (close := following.get(end - start)) is not None:
+            closers[start] = close
+        following[end - start] = end
+    return closers
+
+
+def _deep_pairs(pairs):
+    """Yield the bracket pairs inside MAX_BRACKET_DEPTH others or longer than MAX_LINK_SPAN."""
+    enclosing = []
+    for start, close in sorted(pairs):
+        while enclosing and enclosing[-1] < start:
+            enclosing.pop()
+        if len(enclosing) >= MAX_BRACKET_DEPTH or close - start > MAX_LINK_SPAN:
+            yield start, close
+        enclosing.append(close)
+
+
+def _insert_backslashes(text, positions):
+    if not positions:
+        return text
+    pieces, last = [], 0
+    for pos in sorted(set(positions)):
+        pieces += (text[last:pos], "\\")
+        last = pos
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+class _NeutralizeFences(Preprocessor):
+    def run(self, lines):
+        return neutralize_fences(lines)
+
+
+class _NeutralizeBlocks(Preprocessor):
+    def run(self, lines):
+        return neutralize_lines(lines)
+
+
+class _NeutralizeInline(Treeprocessor):
+    def run(self, root):
+        for element in root.iter():
+            if element.text and not isinstance(element.text, util.AtomicString):
+                element.text = neutralize_inline(element.text)
+            if element.tail and not isinstance(element.tail, util.AtomicString):
+                element.tail = neutralize_inline(element.tail)
+
+
+# == One pass per inline pattern ==
+
+# The pattern classes whose handleMatch reads the text only from the match on
+# and returns the match's own start, so one pass over the unchanged text finds
+# what Python-Markdown's rebuild-after-each-match loop finds. DelimiterProcessor
+# (emphasis) keeps positions across matches and takes the loop.
+_ONE_PASS_CLASSES = (
+    inlinepatterns.BacktickInlineProcessor,
+    inlinepatterns.EscapeInlineProcessor,
+    inlinepatterns.LinkInlineProcessor,  # and its image and reference subclasses
+    inlinepatterns.AutolinkInlineProcessor,
+    inlinepatterns.AutomailInlineProcessor,
+    inlinepatterns.SubstituteTagInlineProcessor,
+    inlinepatterns.HtmlInlineProcessor,
+)
+_NOT_AFTER = re.compile(r"\(\?<!(\\?.)\)")
+_LOOKS_AROUND = re.compile(r"\(\?<|\\[bBAZ]|(?<![\\\[])\^")
+
+
+def _one_pass_exclusions(pattern):
+    """Return the characters a pattern refuses to follow, or None when it must take the loop.
+
+    After a match the loop goes on in a text where a placeholder ends just
+    before the search position; one pass goes on in the original text. They
+    see the same unless the pattern looks behind: `(?<!x)` is the one form
+    allowed, and a pass falls back to the loop where its last match ended in x.
+    """
+    if not isinstance(pattern, _ONE_PASS_CLASSES):
+        return None
+    source = pattern.compiled_re.pattern
+    if _LOOKS_AROUND.search(_NOT_AFTER.sub("", source)):
+        return None
+    return {char[-1] for char in _NOT_AFTER.findall(source)}
+
+
+class _LinearInlineProcessor(InlineProcessor):
+    """Python-Markdown's inline processor, with each pattern applied in one pass.
+
+    The stock processor rebuilds the whole text after every match, so a
+    paragraph of 25,000 line breaks or escapes took seconds. The output is
+    the same (tests/test_markdown_pathological.py compares the two).
+    """
+
+    _patterns = None
+
+    def run(self, tree, ancestors=None):
+        if self._patterns is None:  # the patterns are all registered by the first run
+            self._patterns = [
+                (p, p.getCompiledRegExp(), _one_pass_exclusions(p)) for p in self.inlinePatterns
+            ]
+        return super().run(tree, ancestors)
+
+    def _InlineProcessor__handleInline(self, data, patternIndex=0):  # noqa: N802, N803
+        if isinstance(data, util.AtomicString):
+            return data
+        for index in range(patternIndex, len(self._patterns)):
+            pattern, regex, exclusions = self._patterns[index]
+            if regex.search(data) is None:  # most patterns, in most paragraphs
+                continue
+            if exclusions is None:
+                data = self._loop(pattern, data, index, 0)
+            else:
+                data = self._one_pass(pattern, regex, data, index, exclusions)
+        return data
+
+    def _loop(self, pattern, data, index, start):
+        matched = True
+        while matched:
+            data, matched, start = self._InlineProcessor__applyPattern(pattern, data, index, start)
+        return data
+
+    def _one_pass(self, pattern, regex, data, index, exclusions):
+        if any(tag.lower() in self.ancestors for tag in pattern.ANCESTOR_EXCLUDES):
+            return data
+        pieces, done, pos = [], 0, 0
+        while True:
+            for match in regex.finditer(data, pos):
+                node, start, end = pattern.handleMatch(match, data)
+                if start is not None and end is not None:
+                    break
+            else:
+                break
+            pos = end
+            if node is None:
+                continue
+            if not isinstance(node, str) and not isinstance(node.text, util.AtomicString):
+                self._handle_children(node, index)
+            pieces += (data[done:start], self._InlineProcessor__stashNode(node, pattern.type()))
+            done = end
+            # A link whose title never closes can end before it starts (-1).
+            if end < start or data[end - 1 : end] in exclusions:
+                head = "".join(pieces)
+                return self._loop(pattern, head + data[end:], index, len(head))
+        if not pieces:
+            return data
+        pieces.append(data[done:])
+        return "".join(pieces)
+
+    def _InlineProcessor__processPlaceholders(self, data, parent, isText=True):  # noqa: N802, N803
+        # The stock method appends each stashed string (an escaped character,
+        # a raw HTML placeholder) to the text before it, copying that text
+        # each time; put them all in first, in one pass.
+        if data:
+            text = util.INLINE_PLACEHOLDER_RE.sub(self._stashed_string, data)
+            data = util.AtomicString(text) if isinstance(data, util.AtomicString) else text
+        return super()._InlineProcessor__processPlaceholders(data, parent, isText)
+
+    def _stashed_string(self, match):
+        node = self.stashed_nodes.get(match[1])
+        return node if isinstance(node, str) else match[0]
+
+    def _handle_children(self, node, index):
+        # As InlineProcessor.__applyPattern does for a new element.
+        for child in [node, *node]:
+            if child.text:
+                self.ancestors.append(child.tag.lower())
+                child.text = self._InlineProcessor__handleInline(child.text, index + 1)
+                self.ancestors.pop()
+            if child.tail:
+                child.tail = self._InlineProcessor__handleInline(child.tail, index)
+
+
+class _LinearTableProcessor(TableProcessor):
+    """The tables extension's processor, splitting a row into cells in linear time.
+
+    The stock `_split` pairs runs of backticks and checks each pipe against
+    each code span in nested loops: seconds for one long line of `|` and
+    backticks, which every paragraph's first line is tested as. Same cells.
+    """
+
+    def _split(self, row):
+        ticks, pipes = [], []  # ticks: (size, start, end, escaped)
+        for match in self.RE_CODE_PIPES.finditer(row):
+            if match[2]:
+                ticks.append((len(match[2]) - 1, match.start(2), match.end(2) - 1, 1))
+            elif match[3]:
+                ticks.append((len(match[3]), match.start(3), match.end(3) - 1, 0))
+            elif match[5]:
+                pipes.append(match.start(5))
+        # Pair each run with the next run as long, as the stock loop does.
+        following, later = [None] * len(ticks), {}
+        for pos in range(len(ticks) - 1, -1, -1):
+            size, _, _, escaped = ticks[pos]
+            following[pos] = later.get(size - escaped)
+            later[size] = pos
+        spans, pos = [], 0
+        while pos < len(ticks):
+            size, start, _, escaped = ticks[pos]
+            close = following[pos]
+            if size == escaped or close is None:
+                pos += 1
+            else:
+                spans.append((start, ticks[close][2]))
+                pos = close + 1
+        # Split at the pipes outside code spans; both lists are in order.
+        cells, last, span = [], 0, 0
+        for pipe in pipes:
+            while span < len(spans) and spans[span][1] < pipe:
+                span += 1
+            if span < len(spans) and spans[span][0] <= pipe:
+                continue
+            cells.append(row[last:pipe])
+            last = pipe + 1
+        cells.append(row[last:])
+        return cells
+
+
+class _TableExtension(TableExtension):
+    def extendMarkdown(self, md):
+        super().extendMarkdown(md)
+        md.parser.blockprocessors.register(
+            _LinearTableProcessor(md.parser, self.getConfigs()), "table", 75
+        )
+
+
+class ReadinglogExtension(Extension):
     def extendMarkdown(self, md):
         # After normalize_whitespace (30) has expanded tabs, before fenced code (25).
         md.preprocessors.register(_ListIndents(md), "list_indents", 27)
+        # Just before fenced code (25) looks for closing fences.
+        md.preprocessors.register(_NeutralizeFences(md), "neutralize_fences", 26)
+        # After fenced code is set aside (25), before HTMLParser reads the rest (20).
+        md.preprocessors.register(_NeutralizeBlocks(md), "neutralize_blocks", 22)
+        # Before the inline patterns (20) read the paragraphs.
+        md.treeprocessors.register(_NeutralizeInline(md), "neutralize_inline", 25)
+        md.treeprocessors.register(_LinearInlineProcessor(md), "inline", 20)
 
 
 EXTENSIONS = [
-    ListIndentExtension(),
+    ReadinglogExtension(),
     "fenced_code",
-    "tables",
+    _TableExtension(),
     "sane_lists",
     "mdx_truly_sane_lists",  # nested lists indented by two spaces, as people type them
     "nl2br",
@@ -124,8 +597,9 @@ _local = threading.local()
 
 
 def _converter():
-    # Building a Markdown instance costs twice a conversion (imports run for
-    # 60,000 notes); instances are not thread-safe, so keep one per thread.
+    # Building a Markdown instance costs as much as converting a note (imports
+    # run for 60,000 notes); instances are not thread-safe, so keep one per
+    # thread, reset before each use and dropped after a failure.
     md = getattr(_local, "md", None)
     if md is None:
         md = _local.md = _markdown.Markdown(
@@ -135,7 +609,14 @@ def _converter():
 
 
 def render_markdown(text):
-    """Turn markdown as an author wrote it into safe HTML."""
+    """Turn markdown as an author wrote it into safe HTML; show it as typed if that fails."""
     if not text or not text.strip():
         return ""
-    return sanitize_html(_converter().convert(text))
+    try:
+        return sanitize_html(_converter().convert(text))
+    except Exception:
+        # A failed conversion leaves parser state behind (a RecursionError
+        # left every later list nested): the next render builds a new one.
+        _local.md = None
+        logger.exception("Could not render %d characters of markdown; shown as typed.", len(text))
+        return f"<pre>{html.escape(text, quote=False)}</pre>"
