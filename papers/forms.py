@@ -8,6 +8,7 @@ from django.core.validators import URLValidator
 from papers.logformat import detect_link
 from papers.logformat.parser import human_size
 from papers.logformat.syntax import split_anchor
+from papers.markdown import MAX_TEXT, too_long
 from papers.models import (
     COMMENT_TARGETS,
     Anchor,
@@ -28,6 +29,17 @@ class NoLabelSuffix:
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+def limit_length(text, what, limit=MAX_TEXT):
+    """Return `text`, or refuse it when it is longer than `limit` characters."""
+    if message := too_long(text, what, limit):
+        raise forms.ValidationError(message)
+    return text
+
+
+# The model's own max_length check on titles, which runs first, in our words.
+TITLE_TOO_LONG = "A title can be at most %(limit_value)d characters; this one has %(show_value)d."
 
 
 class Versioned:
@@ -80,7 +92,7 @@ class QuestionForm(Versioned, NoLabelSuffix, forms.ModelForm):
         body = self.cleaned_data["body"].strip()
         if not body:
             raise forms.ValidationError("Write the question first.")
-        return body
+        return limit_length(body, "A question")
 
 
 class ResolveForm(NoLabelSuffix, forms.Form):
@@ -107,7 +119,7 @@ class ResolveForm(NoLabelSuffix, forms.Form):
         self.fields["answer"].queryset = question.comments.visible()
 
     def clean_resolution(self):
-        return self.cleaned_data["resolution"].strip()
+        return limit_length(self.cleaned_data["resolution"].strip(), "A resolution")
 
 
 class QuestionFilterForm(NoLabelSuffix, forms.Form):
@@ -150,7 +162,7 @@ class ChangeLogEntryForm(Versioned, NoLabelSuffix, forms.ModelForm):
         text = self.cleaned_data["text"].strip()
         if not text:
             raise forms.ValidationError("Write what changed.")
-        return text
+        return limit_length(text, "A change-log entry")
 
 
 # == Log page, paper page, notes, comments (papers/views/logs.py, paper.py, comments.py) ==
@@ -176,6 +188,7 @@ class PaperAddForm(NoLabelSuffix, forms.ModelForm):
         model = Paper
         fields = ["title", "url"]
         widgets = {"title": forms.TextInput(attrs={"placeholder": "Paper title"})}
+        error_messages = {"title": {"max_length": TITLE_TOO_LONG}}
 
     def clean_title(self):
         title = self.cleaned_data["title"].strip()
@@ -297,6 +310,9 @@ class PaperFieldForm(Versioned, NoLabelSuffix, forms.ModelForm):
         if first is not None:
             first.widget.attrs["autofocus"] = True
 
+    def clean_tldr(self):
+        return limit_length(self.cleaned_data["tldr"], "A TL;DR")
+
 
 def paper_field_form(name, *args, **kwargs):
     """Build the in-place form for one region of the paper page."""
@@ -307,6 +323,7 @@ def paper_field_form(name, *args, **kwargs):
         form=PaperFieldForm,
         fields=PAPER_FIELDS[name],
         labels={"url": "Link", "arxiv_id": "arXiv id", "doi": "DOI", "tldr": "TL;DR"},
+        error_messages={"title": {"max_length": TITLE_TOO_LONG}},
         widgets={
             "tldr": forms.Textarea(attrs={"rows": 3}),
             "curiosity_note": forms.Textarea(attrs={"rows": 2}),
@@ -343,6 +360,9 @@ class NoteForm(Versioned, NoLabelSuffix, forms.ModelForm):
             if "body" not in self.errors:  # "required" already said it
                 self.add_error("body", "Write the note first.")
             return data
+        if message := too_long(body, "A note"):
+            self.add_error("body", message)
+            return data
         data["body"] = body
         if not data.get("anchor_kind") and not data.get("anchor_label"):
             found = split_anchor(body)
@@ -366,7 +386,7 @@ class CommentForm(Versioned, NoLabelSuffix, forms.ModelForm):
         body = self.cleaned_data["body"].strip()
         if not body:
             raise forms.ValidationError("Write something first.")
-        return body
+        return limit_length(body, "A comment")
 
 
 class CommentMoveForm(NoLabelSuffix, forms.Form):

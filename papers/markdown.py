@@ -34,7 +34,15 @@ from markdown.treeprocessors import InlineProcessor, Treeprocessor
 logger = logging.getLogger(__name__)
 
 MAX_TEXT = 50_000  # characters in a note, question, comment, change-log entry or preview
-MAX_TITLE = 500  # characters in a paper's title
+MAX_TITLE = 500  # characters in a paper's title (Paper.title's max_length)
+
+
+def too_long(text, what, limit=MAX_TEXT):
+    """Say why `text` is too long to be `what` ("A note"); None when it is not."""
+    if len(text) <= limit:
+        return None
+    return f"{what} can be at most {limit:,} characters; this one has {len(text):,}."
+
 
 _LIST_ITEM = re.compile(r"^( *)(?:[-*+]|\d{1,9}[.)])(?: |$)")
 _FENCE = re.compile(r"^ *(```|~~~)")

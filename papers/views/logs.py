@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from papers import actions
 from papers.forms import PaperAddForm, PaperFilterForm
-from papers.markdown import render_markdown
+from papers.markdown import render_markdown, too_long
 from papers.models import Role, get_log_for_user, membership_visited, role_allows
 from papers.views import query_without_page, wants_partial
 
@@ -108,5 +108,7 @@ def markdown_preview(request, slug):
     """Render what is being typed as it will look (sanitized) for a preview box."""
     get_log_for_user(request.user, slug, need=Role.MEMBER)
     text = next((request.POST[k] for k in ("body", "text", "tldr") if k in request.POST), "")
-    html = render_markdown(text[:50_000])
+    if message := too_long(text, "A text"):
+        return HttpResponse(f'<p class="alert">{message}</p>', status=422)
+    html = render_markdown(text)
     return HttpResponse(html or '<p class="muted">Nothing to preview yet.</p>')
