@@ -33,7 +33,7 @@ from papers.logformat import (
     parse_log,
     write_log,
 )
-from papers.markdown import render_markdown
+from papers.markdown import MAX_TITLE, render_markdown, too_long
 from papers.models import (
     ChangeLogEntry,
     Comment,
@@ -98,15 +98,31 @@ def save_document(document, *, owner, log=None, title=None, slug=None, dry_run=F
 
 
 def _check_lengths(document):
-    limits = {"title": 500, "url": 500, "arxiv_id": 40, "doi": 200}
+    limits = {"title": MAX_TITLE, "url": 500, "arxiv_id": 40, "doi": 200}
     for paper in document.papers:
         for name, limit in limits.items():
             if len(getattr(paper, name)) > limit:
                 raise LogFormatError(
                     f"The paper's {name} is longer than {limit} characters.", line=paper.line
                 )
+        _check_text(paper.tldr, "A TL;DR", paper.line)
+        for note in paper.notes:
+            _check_text(note.body, "A note", note.line or paper.line)
+        for question in paper.questions:
+            line = question.line or paper.line
+            _check_text(question.body, "A question", line)
+            _check_text(question.resolution, "A resolution", line)
+            for reply in question.replies:
+                _check_text(reply, "A reply to the question", line)
+    for item in document.changelog:
+        _check_text(item.text, "A change-log entry", item.line)
     if len(document.title) > 200:
         raise LogFormatError("The log's title is longer than 200 characters.", line=1)
+
+
+def _check_text(text, what, line):
+    if message := too_long(text, what):
+        raise LogFormatError(message, line=line or None)
 
 
 def _no_html(text):

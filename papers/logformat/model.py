@@ -52,6 +52,7 @@ class NoteEntry:
     body: str
     anchor_kind: str = ""
     anchor_label: str = ""
+    line: int = field(default=0, compare=False)
 
 
 @dataclass
@@ -61,6 +62,7 @@ class QuestionEntry:
     resolution: str = ""
     replies: list[str] = field(default_factory=list)
     section: str = DEFAULT_QUESTION_SECTION
+    line: int = field(default=0, compare=False)
 
 
 @dataclass
@@ -82,6 +84,7 @@ class PaperEntry:
 class ChangeLogItem:
     date: datetime.date
     text: str
+    line: int = field(default=0, compare=False)
 
 
 @dataclass

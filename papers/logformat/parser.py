@@ -523,11 +523,11 @@ class _Parser:
         if block.kind in ("heading", "fence"):
             if block.kind == "heading":
                 text = self.lines[block.start].strip()
-            self._add_note(NoteEntry(body=text))
+            self._add_note(NoteEntry(body=text, line=block.line))
             return
         literal = unescape_label(text, is_note_label)
         if literal is not None:
-            self._add_note(NoteEntry(body=literal))
+            self._add_note(NoteEntry(body=literal, line=block.line))
             return
         entry = paper.entry
         if paper.link is None and (url := link_label(text)) is not None:
@@ -546,7 +546,7 @@ class _Parser:
             return
         found = own_line_url(text)
         if found and paper.own_line is None and is_paper_url(found[0]):
-            note = NoteEntry(body=text)
+            note = NoteEntry(body=text, line=block.line)
             paper.own_line = (note, found[0], found[1] != "markdown")
             self._add_note(note)
             # A link is no sentence to continue, and it may yet be consumed.
@@ -555,9 +555,10 @@ class _Parser:
         anchor = split_anchor(text)
         if anchor:
             kind, label, rest = anchor
-            self._add_note(NoteEntry(body=rest.strip(), anchor_kind=kind, anchor_label=label))
+            note = NoteEntry(rest.strip(), anchor_kind=kind, anchor_label=label, line=block.line)
+            self._add_note(note)
             return
-        note = NoteEntry(body=text)
+        note = NoteEntry(body=text, line=block.line)
         self._add_note(note)
         if block.kind == "item" and is_lead_in(text):
             self.lead_in = _LeadIn(note, block.line)
@@ -606,7 +607,7 @@ class _Parser:
         if not paper.text_url:
             paper.text_url = first_paper_url(block.text)
         if block.kind != "item":
-            self._start_question(block.text, None, [])
+            self._start_question(block.text, None, [], block.line)
             return
         body, box, replies = self._split_question(block)
         current = paper.question
@@ -617,7 +618,7 @@ class _Parser:
             or box is not None
             or _asks(body)
         ):
-            self._start_question(body, box, replies)
+            self._start_question(body, box, replies, block.line)
             return
         # A flattened list: a bullet that does not ask anything, in the same
         # group as a question without indented replies, is read as a reply to it.
@@ -654,9 +655,9 @@ class _Parser:
                 replies[-1] += "\n\n" + child.text
         return "\n".join(lines[: first.start]).strip(), box, replies
 
-    def _start_question(self, body, box, replies):
+    def _start_question(self, body, box, replies, line):
         paper = self.paper
-        question = QuestionEntry(body=body, section=paper.section)
+        question = QuestionEntry(body=body, section=paper.section, line=line)
         if box is not None:
             question.status = "open" if box == " " else "resolved"
         paper.entry.questions.append(question)
@@ -691,7 +692,7 @@ class _Parser:
                 date = datetime.date.fromisoformat(match[1])
             except ValueError:
                 raise LogFormatError(f"{match[1]} is not a valid date.", block.line) from None
-            item = ChangeLogItem(date=date, text=text[match.end() :].strip())
+            item = ChangeLogItem(date=date, text=text[match.end() :].strip(), line=block.line)
             self.doc.changelog.append(item)
             self.last = (item, "text")
             return
