@@ -15,11 +15,28 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def open_note_editor(page, note):
     """Open the paper page and the note's in-place edit form; return the note's container."""
     page.goto(note.get_absolute_url())
+    # No live updates: on the tests' in-memory SQLite a poll that reads while the
+    # other page saves fails with "database table is locked" (a file in WAL mode,
+    # as served, lets readers and a writer run at once).
+    page.locator("#paper-poller").evaluate("poller => poller.remove()")
     content = page.locator(f"#note-content-{note.pk}")
     content.locator("details.note-menu > summary").click()
     content.get_by_role("link", name="✎ Edit").click()
     expect(content.locator("textarea[name=body]")).to_be_focused()
     return content
+
+
+def settle(page):
+    """Wait for the CSS transitions to end: colours fade when the colour scheme changes.
+
+    (A loop of evaluate, not wait_for_function, which the page's CSP refuses.)
+    """
+    running = "document.getAnimations().some(a => a instanceof CSSTransition)"
+    for _ in range(100):
+        if not page.evaluate(running):
+            return
+        page.wait_for_timeout(20)
+    raise AssertionError("CSS transitions still running after 2 s")
 
 
 def test_the_second_save_of_a_note_shows_the_conflict_view_and_keep_mine_saves(new_page):
@@ -56,6 +73,7 @@ def test_the_second_save_of_a_note_shows_the_conflict_view_and_keep_mine_saves(n
     assert Note.objects.get(pk=note.pk).body == "The encoder and the decoder have six layers."
     for scheme in ("light", "dark"):  # contrast of the tinted box and the diff included
         carols.emulate_media(color_scheme=scheme)
+        settle(carols)
         found = Axe().run(carols, context="section.conflict").response["violations"]
         violations = [v for v in found if v["impact"] in BLOCKING]
         assert not violations, f"{scheme}:\n{report(violations)}"
