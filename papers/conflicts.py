@@ -16,25 +16,55 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 _WORDS = re.compile(r"\s+|[^\s]+")
+_LINES = re.compile(r"[^\n]*\n|[^\n]+")
+# The most token pairs a diff may compare: a word diff of two 50,000-character
+# texts could take seconds, so large texts are compared line by line instead.
+MAX_DIFF_WORK = 2_000_000
 
 
 def word_diff(old, new):
     """Return HTML marking the words removed from old (<del>) and added in new (<ins>).
 
-    Both texts are escaped before any markup is added.
+    Both texts are escaped before any markup is added. Spaces between two
+    changes join them, so two different sentences read as one removal and
+    one addition rather than a word-by-word zigzag.
     """
-    old_words, new_words = _WORDS.findall(old or ""), _WORDS.findall(new or "")
+    old, new = old or "", new or ""
+    for pattern in (_WORDS, _LINES):
+        a, b = pattern.findall(old), pattern.findall(new)
+        if len(a) * len(b) <= MAX_DIFF_WORK:
+            break
+    else:
+        a, b = [old], [new]
     parts = []
-    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            parts.append(escape("".join(old_words[i1:i2])))
+    for old_text, new_text, changed in _segments(a, b):
+        if not changed:
+            parts.append(escape(old_text))
             continue
-        if op in ("delete", "replace"):
-            parts.append(f"<del>{escape(''.join(old_words[i1:i2]))}</del>")
-        if op in ("insert", "replace"):
-            parts.append(f"<ins>{escape(''.join(new_words[j1:j2]))}</ins>")
+        if old_text:
+            parts.append(f"<del>{escape(old_text)}</del>")
+        if new_text:
+            parts.append(f"<ins>{escape(new_text)}</ins>")
     return mark_safe("".join(parts))
+
+
+def _segments(a, b):
+    """Return (old text, new text, changed) runs, with blank runs between changes folded in."""
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    runs = [
+        ("".join(a[i1:i2]), "".join(b[j1:j2]), op != "equal")
+        for op, i1, i2, j1, j2 in matcher.get_opcodes()
+    ]
+    merged = []
+    for index, (old_text, new_text, changed) in enumerate(runs):
+        between_changes = 0 < index < len(runs) - 1 and runs[index - 1][2] and runs[index + 1][2]
+        if not changed and between_changes and not old_text.strip():
+            changed = True
+        if changed and merged and merged[-1][2]:
+            merged[-1] = (merged[-1][0] + old_text, merged[-1][1] + new_text, True)
+        else:
+            merged.append((old_text, new_text, changed))
+    return merged
 
 
 def _text(value):

@@ -418,3 +418,20 @@ def test_the_comment_history_page_runs_a_fixed_number_of_queries(
         response = client.get(url("comment_history", log, comment.pk))
     assert response.status_code == 200
     assert Comment.objects.get(pk=comment.pk).get_absolute_url() in response.content.decode()
+
+
+def test_a_rewritten_sentence_reads_as_one_removal_and_one_addition():
+    from papers.conflicts import word_diff
+
+    html = word_diff("The cat sat on the mat.", "A dog lay under a rug.")
+    assert html == "<del>The cat sat on the mat.</del><ins>A dog lay under a rug.</ins>"
+
+
+def test_a_diff_of_two_texts_at_the_size_limit_stays_quick():
+    import time
+
+    from papers.conflicts import word_diff
+
+    started = time.process_time()
+    word_diff("x " * 25_000, "y " * 25_000)
+    assert time.process_time() - started < 1
