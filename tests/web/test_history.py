@@ -5,12 +5,14 @@ Every edit here goes through the app's own edit views with the form's
 """
 
 import re
+import time
 from datetime import date
 
 import pytest
 from django.urls import reverse
 
 from papers import actions
+from papers.conflicts import word_diff
 from papers.models import ChangeLogEntry, Comment, Note, Paper, ReadingLog, Revision
 from tests.conftest import make_comment, make_note, make_question
 
@@ -421,17 +423,11 @@ def test_the_comment_history_page_runs_a_fixed_number_of_queries(
 
 
 def test_a_rewritten_sentence_reads_as_one_removal_and_one_addition():
-    from papers.conflicts import word_diff
-
     html = word_diff("The cat sat on the mat.", "A dog lay under a rug.")
     assert html == "<del>The cat sat on the mat.</del><ins>A dog lay under a rug.</ins>"
 
 
 def test_a_diff_of_two_texts_at_the_size_limit_stays_quick():
-    import time
-
-    from papers.conflicts import word_diff
-
     started = time.process_time()
     word_diff("x " * 25_000, "y " * 25_000)
     assert time.process_time() - started < 1
