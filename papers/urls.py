@@ -129,8 +129,8 @@ urlpatterns = [
         changelog.entry_unhide,
         name="changelog_unhide",
     ),
-    # Import and export (papers/views/transfer.py)
     path("logs/<slug:slug>/changelog/<int:pk>/undo/", changelog.entry_undo, name="changelog_undo"),
+    # Import and export (papers/views/transfer.py)
     path("logs/new/import/", transfer.log_import_new, name="log_import_new"),
     path(
         "logs/new/import/confirm/",

@@ -107,6 +107,7 @@ PERMISSION_CASES = {
     "password_change": case(SIGNED_IN),
     "password_reset": case(ANYONE),
     "password_reset_confirm": case(ANYONE, lambda o: {"uidb64": "MQ", "token": "set-password"}),
+    "healthz": case(ANYONE),  # papers/views/outage.py
     "log_create": case(SIGNED_IN),
     "invitation_accept": case(SIGNED_IN, TOKEN),
     "invitation_signup": case(ANYONE, TOKEN),
@@ -155,9 +156,9 @@ PERMISSION_CASES = {
     "changelog_edit": case(CURATOR, ENTRY),
     "changelog_hide": case(CURATOR, ENTRY, POST),
     "changelog_unhide": case(CURATOR, ENTRY, POST),
+    "changelog_undo": case(CURATOR, ENTRY, POST),  # a written entry: refused, with a message
     # -- Import and export (papers/views/transfer.py)
     "log_import_new": case(SIGNED_IN),
-    "changelog_undo": case(CURATOR, ENTRY, POST),  # a written entry: refused, with a message
     "log_import_new_confirm": case(SIGNED_IN, NONE, POST),
     "log_import": case(CURATOR, LOG),
     "log_import_confirm": case(CURATOR, LOG, POST),
