@@ -17,6 +17,7 @@ from papers.models import (
     ChangeLogEntry,
     Comment,
     Invitation,
+    InvitationUse,
     Membership,
     Note,
     Paper,
@@ -167,14 +168,33 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "log"]
 
 
+class InvitationUseInline(admin.TabularInline):
+    model = InvitationUse
+    extra = 0
+    fields = readonly_fields = ["user", "used_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["log", "role", "expires_at", "revoked_at", "times_used", "created_by"]
+    list_display = [
+        "log",
+        "role",
+        "expires_at",
+        "revoked_at",
+        "times_used",
+        "max_uses",
+        "created_by",
+    ]
     list_filter = ["role", "log"]
     search_fields = ["log__title", "token"]
     list_select_related = ["log", "created_by"]
     readonly_fields = ["token", "times_used", "created_at"]
     autocomplete_fields = ["log"]
+    inlines = [InvitationUseInline]
     actions = ["revoke"]
 
     @admin.action(description="Revoke selected invitations")

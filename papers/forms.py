@@ -14,6 +14,7 @@ from papers.models import (
     Anchor,
     ChangeLogEntry,
     Comment,
+    Invitation,
     Note,
     Paper,
     Question,
@@ -471,6 +472,18 @@ class RoleForm(NoLabelSuffix, forms.Form):
 class InvitationForm(NoLabelSuffix, forms.Form):
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
     days = forms.IntegerField(label="Expires after (days)", min_value=1, max_value=90, initial=14)
+    max_uses = forms.IntegerField(
+        label="Number of uses",
+        min_value=1,
+        max_value=Invitation.MAX_USES,
+        initial=1,
+        required=False,
+        help_text="How many people can join with the link.",
+    )
+
+    def clean_max_uses(self):
+        """Make a link for one person when no number is given."""
+        return self.cleaned_data["max_uses"] or 1
 
 
 class SignupForm(NoLabelSuffix, UserCreationForm):

@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
@@ -376,11 +376,19 @@ def _in_two_weeks():
 class InvitationQuerySet(models.QuerySet):
     def usable(self):
         """Keep the invitations that can still be accepted."""
-        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+        return self.filter(
+            revoked_at__isnull=True, expires_at__gt=timezone.now(), times_used__lt=F("max_uses")
+        )
+
+
+class InvitationUnusable(Exception):
+    """The invitation was revoked, has expired or is used up."""
 
 
 class Invitation(TimeStamped):
-    """A link that lets whoever has it join a log with a role, until it expires."""
+    """A link that lets whoever has it join a log with a role, until it expires or is used up."""
+
+    MAX_USES = 50
 
     log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="invitations")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
@@ -390,6 +398,7 @@ class Invitation(TimeStamped):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    max_uses = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
     times_used = models.PositiveIntegerField(default=0)
 
     objects = InvitationQuerySet.as_manager()
@@ -398,6 +407,7 @@ class Invitation(TimeStamped):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(role__in=Role.values), name="invitation_role_valid"),
+            models.CheckConstraint(condition=Q(max_uses__gte=1), name="invitation_max_uses_min"),
         ]
 
     def __str__(self):
@@ -407,25 +417,60 @@ class Invitation(TimeStamped):
         return reverse("invitation_accept", args=[self.token])
 
     @property
+    def is_used_up(self):
+        return self.times_used >= self.max_uses
+
+    @property
     def is_usable(self):
-        return self.revoked_at is None and self.expires_at > timezone.now()
+        return self.revoked_at is None and self.expires_at > timezone.now() and not self.is_used_up
 
+    @transaction.atomic
     def accept(self, user):
-        """Make the user a member with this invitation's role; return the membership.
+        """Use the invitation once: make the user a member with its role; return the membership.
 
-        Someone who is already a member keeps the higher of the two roles.
+        Someone who already has that role or a higher one uses nothing; a
+        member with a lower role is raised to it. Raise InvitationUnusable if
+        the invitation was revoked, expired or used up. The invitation's row
+        stays locked until the transaction ends, so of two people taking its
+        last use at once the second waits, then finds it used up.
         """
-        membership, created = Membership.objects.get_or_create(
-            user=user, log=self.log, defaults={"role": self.role}
+        self.refresh_from_db(
+            fields=["revoked_at", "expires_at", "max_uses", "times_used"],
+            from_queryset=Invitation.objects.select_for_update(),
         )
-        if not created and Role(self.role).rank > Role(membership.role).rank:
+        membership = Membership.objects.filter(user=user, log_id=self.log_id).first()
+        if membership is not None and Role(membership.role).allows(self.role):
+            return membership
+        if not self.is_usable:
+            raise InvitationUnusable(self)
+        if membership is None:
+            membership = Membership.objects.create(user=user, log_id=self.log_id, role=self.role)
+        else:
             membership.set_role(self.role)
-        Invitation.objects.filter(pk=self.pk).update(times_used=models.F("times_used") + 1)
+        InvitationUse.objects.create(invitation=self, user=user)
+        self.times_used += 1
+        self.save(update_fields=["times_used", "updated_at"])
         return membership
 
     def revoke(self):
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at", "updated_at"])
+
+
+class InvitationUse(models.Model):
+    """One person joining a log with an invitation, or taking its higher role there."""
+
+    invitation = models.ForeignKey(Invitation, models.CASCADE, related_name="uses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="invitation_uses"
+    )
+    used_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-used_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user} used an invitation to {self.invitation.log}"
 
 
 class Tag(TimeStamped):

@@ -446,3 +446,12 @@ def test_an_admin_edit_of_a_change_log_entry_shows_the_edited_mark(
     page = client.get(reverse("log_changelog", args=[log.slug])).content.decode()
     history_url = reverse("entry_history", args=[log.slug, entry.pk])
     assert f'<a class="edited-mark" href="{history_url}"' in page
+
+
+def test_an_invitation_shows_who_used_it(admin_client, log, mallory):
+    invitation = Invitation.objects.create(log=log, max_uses=3)
+    invitation.accept(mallory)
+    page = admin_client.get(_url(Invitation, "change", invitation.pk)).content.decode()
+    assert f'<a href="{_url(User, "change", mallory.pk)}">mallory</a>' in page  # the uses inline
+    listing = admin_client.get(_url(Invitation, "changelist")).content.decode()
+    assert '<td class="field-max_uses">3</td>' in listing

@@ -42,7 +42,9 @@ def build_site():
     )
     membership_visited(log, carol)
     Invitation.objects.create(log=log, role=Role.MEMBER, created_by=alice)
-    Invitation.objects.create(log=theory, role=Role.VIEWER, created_by=bob).revoke()
+    used = Invitation.objects.create(log=theory, role=Role.VIEWER, created_by=bob, max_uses=5)
+    used.accept(dave)
+    used.revoke()
 
     paper = make_paper(log, by=carol, authors="Vaswani et al.", year=2017, tldr="*Attention*")
     actions.paper_edit(paper, by=bob, version=paper.version, title="Attention!", tags=["nlp", "ml"])

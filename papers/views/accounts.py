@@ -18,6 +18,8 @@ from papers import actions
 from papers.forms import DeleteLogForm, InvitationForm, LogForm, RoleForm, SignupForm
 from papers.models import (
     Invitation,
+    InvitationUnusable,
+    InvitationUse,
     Membership,
     Question,
     ReadingLog,
@@ -142,24 +144,31 @@ def log_delete(request, slug):
 def _members_context(request, log, role, *, role_forms=None, invitation_form=None, new=None):
     """Build the members page context; every member of the log may see it.
 
-    Queries: the memberships with their users; for owners, the usable invitations.
+    Queries: the memberships with their users; for owners, the usable
+    invitations and every use of the log's invitations with who used it.
     """
     memberships = list(log.memberships.select_related("user").order_by("user__username"))
     role_forms = role_forms or {}
     rows = [(m, role_forms.get(m.pk) or RoleForm(membership=m)) for m in memberships]
     is_owner = role == Role.OWNER
-    invitations = []
+    invitations, uses = [], []
     if is_owner:
         invitations = [
             (inv, request.build_absolute_uri(inv.get_absolute_url()))
             for inv in log.invitations.usable().order_by("-created_at")
         ]
+        uses = (
+            InvitationUse.objects.filter(invitation__log=log)
+            .select_related("user", "invitation")
+            .order_by("-used_at", "-pk")
+        )
     return {
         "log": log,
         "role": role,
         "is_owner": is_owner,
         "rows": rows,
         "invitations": invitations,
+        "uses": uses,
         "invitation_form": invitation_form or InvitationForm(),
         "new_invitation": new,
     }
@@ -261,6 +270,7 @@ def invitation_create(request, slug):
         log=log,
         role=form.cleaned_data["role"],
         expires_at=timezone.now() + timedelta(days=form.cleaned_data["days"]),
+        max_uses=form.cleaned_data["max_uses"],
         created_by=request.user,
     )
     if wants_partial(request):
@@ -287,7 +297,7 @@ def invitation_revoke(request, slug, pk):
 
 
 def _invitation_gone(request, invitation):
-    """Answer an expired or revoked invitation: 410 with a page that says so."""
+    """Answer an expired, revoked or used-up invitation: 410 with a page that says so."""
     return render(request, "papers/invitation_accept.html", {"invitation": invitation}, status=410)
 
 
@@ -305,14 +315,18 @@ def invitation_accept(request, token):
 
     GET only shows it (mail scanners and link previews open links), POST joins.
     Logged-out visitors log in first and come back here. A member opening it
-    goes straight to the log. Expired or revoked: 410 with a clear page.
+    goes straight to the log. Expired, revoked or used up: 410 with a clear page.
     """
     invitation = get_object_or_404(Invitation.objects.select_related("log"), token=token)
     log = invitation.log
     if not invitation.is_usable:
         return _invitation_gone(request, invitation)
     if request.method == "POST":
-        return _welcome(request, log, invitation.accept(request.user))
+        try:
+            membership = invitation.accept(request.user)
+        except InvitationUnusable:  # the last use went to someone else meanwhile
+            return _invitation_gone(request, invitation)
+        return _welcome(request, log, membership)
     current = log.role_of(request.user)
     if current is not None and current.allows(invitation.role):
         messages.info(request, f"You are already a {current.label.lower()} of this log.")
@@ -335,9 +349,12 @@ def invitation_signup(request, token):
         return redirect("invitation_accept", token)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = form.save()
-            membership = invitation.accept(user)
+        try:
+            with transaction.atomic():
+                user = form.save()
+                membership = invitation.accept(user)
+        except InvitationUnusable:  # the last use went to someone else meanwhile
+            return _invitation_gone(request, invitation)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return _welcome(request, invitation.log, membership)
     status = 422 if request.method == "POST" else 200

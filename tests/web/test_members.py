@@ -1,8 +1,11 @@
 """Members page: roles, removal, invitations; accepting an invitation."""
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection, connections
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -64,12 +67,14 @@ def test_members_page_runs_a_fixed_number_of_queries(
     client, log, alice, django_assert_num_queries, extra
 ):
     for n in range(extra):
-        Membership.objects.create(log=log, user=make_user(f"user{n}"), role=Role.MEMBER)
-        Invitation.objects.create(log=log, created_by=alice)
+        Invitation.objects.create(log=log, created_by=alice, max_uses=2).accept(
+            make_user(f"user{n}")
+        )
     client.force_login(alice)
     # 1 session, 2 user, 3 log, 4 alice's role, 5 memberships with users, 6 usable invitations,
-    # 7 the log's open questions (the log nav's badge).
-    with django_assert_num_queries(7):
+    # 7 the uses of the log's invitations with who used them and the invitation,
+    # 8 the log's open questions (the log nav's badge).
+    with django_assert_num_queries(8):
         assert client.get(members_url(log)).status_code == 200
 
 
@@ -182,19 +187,29 @@ def test_remove_needs_post(client, log, alice, carol):
 # -- Invitations -----------------------------------------------------------------
 
 
-def test_owner_makes_an_invitation_with_role_and_expiry(client, log, alice):
+def test_owner_makes_an_invitation_with_role_expiry_and_uses(client, log, alice):
     client.force_login(alice)
     response = client.post(
-        reverse("invitation_create", args=[log.slug]), {"role": "viewer", "days": "3"}
+        reverse("invitation_create", args=[log.slug]),
+        {"role": "viewer", "days": "3", "max_uses": "5"},
     )
     invitation = Invitation.objects.get(log=log)
     assert response["Location"] == members_url(log) + f"#invitation-{invitation.pk}"
     assert invitation.role == Role.VIEWER
     assert invitation.created_by == alice
+    assert (invitation.max_uses, invitation.times_used) == (5, 0)
     expected = timezone.now() + timedelta(days=3)
     assert abs((invitation.expires_at - expected).total_seconds()) < 60
     html = client.get(members_url(log)).content.decode()
     assert f"http://testserver/invitations/{invitation.token}/" in html
+    assert "0 of 5 used" in html
+
+
+def test_an_invitation_is_single_use_unless_the_owner_says_otherwise(client, log, alice):
+    client.force_login(alice)
+    client.post(reverse("invitation_create", args=[log.slug]), {"role": "member", "days": "14"})
+    assert Invitation.objects.get(log=log).max_uses == 1
+    assert "0 of 1 used" in client.get(members_url(log)).content.decode()
 
 
 def test_making_an_invitation_with_htmx_shows_the_link_focused(client, log, alice, htmx):
@@ -216,6 +231,9 @@ def test_an_invalid_invitation_is_422_and_made_not(client, log, alice, htmx):
     assert response.status_code == 422
     assert "errorlist" in response.content.decode()
     assert_partial(client.post(url, {"role": "x", "days": "5"}, **htmx), "invitations", 422)
+    for uses in ("0", str(Invitation.MAX_USES + 1), "many"):
+        response = client.post(url, {"role": "member", "days": "5", "max_uses": uses})
+        assert response.status_code == 422
     assert not Invitation.objects.exists()
 
 
@@ -257,6 +275,10 @@ def accept_url(invitation):
     return reverse("invitation_accept", args=[invitation.token])
 
 
+def join(client, invitation):
+    return client.post(accept_url(invitation))
+
+
 def test_accepting_sends_logged_out_visitors_to_log_in_and_back(client, log):
     invitation = Invitation.objects.create(log=log)
     response = client.get(accept_url(invitation))
@@ -276,6 +298,69 @@ def test_an_invitation_shows_the_log_and_joins_on_post(client, log, mallory):
     assert log.role_of(mallory) == Role.CURATOR
     invitation.refresh_from_db()
     assert invitation.times_used == 1
+    use = invitation.uses.get()
+    assert use.user == mallory
+    assert abs((use.used_at - timezone.now()).total_seconds()) < 60
+
+
+def test_a_single_use_invitation_lets_one_person_in_and_then_is_410(client, log, mallory):
+    invitation = Invitation.objects.create(log=log, role=Role.MEMBER)
+    client.force_login(mallory)
+    join(client, invitation)
+    client = Client()
+    client.force_login(make_user("erin"))
+    for response in (client.get(accept_url(invitation)), join(client, invitation)):
+        assert response.status_code == 410
+        html = response.content.decode()
+        assert "no longer works" in html
+        assert "for one person" in html
+        assert log.title not in html
+    assert log.memberships.filter(user__username="erin").count() == 0
+    invitation.refresh_from_db()
+    assert invitation.times_used == 1
+
+
+def test_a_link_for_n_uses_counts_them_lists_them_and_refuses_one_more(client, log, alice):
+    invitation = Invitation.objects.create(log=log, role=Role.VIEWER, max_uses=3)
+    people = [make_user(name) for name in ("erin", "frank", "grace", "heidi")]
+    for person in people[:2]:
+        client.force_login(person)
+        assert join(client, invitation)["Location"] == log.get_absolute_url()
+    client.force_login(alice)
+    html = client.get(members_url(log)).content.decode()
+    assert "2 of 3 used" in html
+    for use in invitation.uses.all():
+        assert f'id="invitation-use-{use.pk}"' in html
+        assert f"{use.used_at:%-d %b %Y, %H:%M}" in html
+    uses = html.split("Who used an invitation")[1]
+    assert uses.index("frank") < uses.index("erin")  # newest first
+
+    client.force_login(people[2])
+    assert join(client, invitation)["Location"] == log.get_absolute_url()
+    client.force_login(people[3])
+    refused = join(client, invitation)
+    assert refused.status_code == 410
+    assert "All 3 uses it allowed have been taken." in refused.content.decode()
+    assert log.role_of(people[3]) is None
+
+    client.force_login(alice)
+    html = client.get(members_url(log)).content.decode()
+    assert invitation.token not in html  # used up: no longer an open link
+    assert "No open invitations." in html
+    assert [u.user.username for u in invitation.uses.order_by("used_at", "pk")] == [
+        "erin", "frank", "grace"
+    ]  # fmt: skip
+    for name in ("erin", "frank", "grace"):
+        assert f"<strong>{name}</strong>" in html.split("Who used an invitation")[1]
+
+
+def test_joining_twice_uses_the_invitation_once(client, log, mallory):
+    invitation = Invitation.objects.create(log=log, max_uses=2)
+    client.force_login(mallory)
+    join(client, invitation)
+    assert join(client, invitation)["Location"] == log.get_absolute_url()
+    invitation.refresh_from_db()
+    assert invitation.times_used == 1
 
 
 def test_a_member_opening_an_invitation_goes_to_the_log(client, log, bob):
@@ -292,16 +377,23 @@ def test_an_invitation_to_a_higher_role_can_upgrade_a_member(client, log, dave):
     assert log.role_of(dave) == Role.MEMBER
 
 
-@pytest.mark.parametrize("state", ["expired", "revoked"])
+@pytest.mark.parametrize("state", ["expired", "revoked", "used up"])
 def test_an_unusable_invitation_is_410_without_the_log_title(client, log, mallory, state):
-    invitation = Invitation.objects.create(log=log)
+    invitation = Invitation.objects.create(log=log, max_uses=2)
     if state == "expired":
         invitation.expires_at = timezone.now() - timedelta(minutes=1)
         invitation.save()
-    else:
+    elif state == "revoked":
         invitation.revoke()
+    else:
+        Invitation.objects.filter(pk=invitation.pk).update(times_used=2)
     client.force_login(mallory)
-    for response in (client.get(accept_url(invitation)), client.post(accept_url(invitation))):
+    responses = [
+        client.get(accept_url(invitation)),
+        client.post(accept_url(invitation)),
+        client.get(signup_url(invitation)),
+    ]
+    for response in responses:
         assert response.status_code == 410
         html = response.content.decode()
         assert "no longer works" in html
@@ -312,6 +404,52 @@ def test_an_unusable_invitation_is_410_without_the_log_title(client, log, mallor
 def test_an_unknown_invitation_is_404(client, mallory):
     client.force_login(mallory)
     assert client.get(reverse("invitation_accept", args=["nope"])).status_code == 404
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: SQLite runs one writer at a time, so there is no race",
+)
+@pytest.mark.django_db(transaction=True)
+def test_of_people_taking_the_last_use_at_once_only_one_joins(log):
+    """Each request runs in its own thread, client and connection, released together."""
+    invitation = Invitation.objects.create(log=log, max_uses=2)
+    invitation.accept(make_user("erin"))  # one use left
+    readers = [make_user(f"reader{n}") for n in range(10)]
+    calls = []
+    for reader in readers:
+        reader_client = Client()
+        reader_client.force_login(reader)
+        calls.append(lambda c=reader_client: join(c, invitation).status_code)
+    for name in ("newcomer1", "newcomer2"):
+        data = {"username": name, "password1": "a long pass phrase 42",
+                "password2": "a long pass phrase 42"}  # fmt: skip
+        calls.append(lambda d=data: Client().post(signup_url(invitation), d).status_code)
+    start, statuses, errors = threading.Barrier(len(calls)), [None] * len(calls), []
+
+    def run(index, call):
+        try:
+            start.wait(10)
+            statuses[index] = call()
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(statuses) == [302] + [410] * (len(calls) - 1)
+    invitation.refresh_from_db()
+    assert invitation.times_used == 2
+    assert invitation.uses.count() == 2
+    joined = log.memberships.filter(user__username__startswith="reader").count()
+    joined += User.objects.filter(username__startswith="newcomer").count()
+    assert joined == 1
 
 
 # -- Signing up with an invitation ----------------------------------------------
@@ -341,6 +479,7 @@ def test_a_newcomer_creates_an_account_and_joins_in_one_step(client, log):
     erin = User.objects.get(username="erin")
     assert log.role_of(erin) == Role.MEMBER
     assert client.get(log.get_absolute_url()).status_code == 200  # signed in
+    assert invitation.uses.get().user == erin
 
 
 def test_a_bad_signup_is_422_with_errors_and_creates_nobody(client, log, carol):
