@@ -338,9 +338,17 @@ class Membership(TimeStamped):
 
     @transaction.atomic
     def remove(self):
-        """Take the member out of the log; raise ValidationError if it is the last owner."""
+        """Take the member out of the log and revoke every invitation they used here.
+
+        Return how many invitations that revoked, so a removed member cannot
+        rejoin with a link they kept. Raise ValidationError if it is the log's
+        last owner.
+        """
         self._keep_an_owner("The last owner cannot be removed: make someone else owner first.")
         self.delete()
+        used = Invitation.objects.filter(log_id=self.log_id, uses__user_id=self.user_id)
+        now = timezone.now()
+        return used.filter(revoked_at__isnull=True).update(revoked_at=now, updated_at=now)
 
     def _keep_an_owner(self, message):
         """Raise ValidationError(message) if this membership is the log's only owner.

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -232,7 +233,7 @@ def member_remove(request, slug, pk):
     membership = get_object_or_404(log.memberships.select_related("user"), pk=pk)
     template = "papers/log_members.html"
     try:
-        membership.remove()
+        revoked = membership.remove()
     except ValidationError as error:  # the log's last owner
         form = RoleForm({f"m{membership.pk}-role": membership.role}, membership=membership)
         form.is_valid()
@@ -242,6 +243,9 @@ def member_remove(request, slug, pk):
             template += "#members"
         return render(request, template, context, status=422)
     text = f"Removed {membership.user.get_username()} from the log."
+    if revoked:
+        used = "the invitation" if revoked == 1 else f"the {revoked} invitations"
+        text += f" Revoked {used} they used."
     if membership.user_id == request.user.pk:
         messages.success(request, text)
         return redirect("home")
@@ -249,6 +253,9 @@ def member_remove(request, slug, pk):
         context = _members_context(request, log, role)
         context["focus_heading"] = True  # the row is gone: focus the list's heading
         response = render(request, template + "#members", context)
+        if revoked:  # their invitations leave the list beside it
+            context["oob"] = True
+            response.write(render_to_string(template + "#invitations", context, request))
         return trigger_client_event(response, "announce", text)
     messages.success(request, text)
     return redirect("log_members", log.slug)

@@ -184,6 +184,57 @@ def test_remove_needs_post(client, log, alice, carol):
     assert client.get(remove_url(log, carol)).status_code == 405
 
 
+def test_removing_a_member_revokes_the_invitations_they_used(client, log, alice, mallory, htmx):
+    used = Invitation.objects.create(log=log, max_uses=5)
+    other = Invitation.objects.create(log=log, max_uses=5)
+    elsewhere = Invitation.objects.create(log=make_log(alice, slug="other"), max_uses=5)
+    used.accept(mallory)
+    elsewhere.accept(mallory)
+    client.force_login(alice)
+
+    response = client.post(remove_url(log, mallory), **htmx)
+
+    assert_partial(response, "members")
+    html = response.content.decode()
+    assert '<section id="invitations"' in html and 'hx-swap-oob="true"' in html
+    assert used.token not in html and other.token in html
+    assert "Revoked the invitation they used." in response["HX-Trigger"]
+    for invitation in (used, other, elsewhere):
+        invitation.refresh_from_db()
+    assert used.revoked_at is not None
+    assert other.is_usable and elsewhere.is_usable
+    assert "link revoked" in client.get(members_url(log)).content.decode()
+
+
+def test_a_removed_member_cannot_rejoin_with_the_invitation_they_used(client, log, alice, mallory):
+    invitation = Invitation.objects.create(log=log, max_uses=5)
+    client.force_login(mallory)
+    join(client, invitation)
+    client.force_login(alice)
+    removed = client.post(remove_url(log, mallory))
+    assert removed["Location"] == members_url(log)
+
+    client.force_login(mallory)
+    for response in (client.get(accept_url(invitation)), join(client, invitation)):
+        assert response.status_code == 410
+        assert "An owner of the log revoked it." in response.content.decode()
+    assert log.role_of(mallory) is None
+    client.logout()
+    assert client.get(signup_url(invitation)).status_code == 410
+
+
+def test_removing_a_member_who_used_no_invitation_leaves_the_invitations_alone(
+    client, log, alice, carol, htmx
+):
+    invitation = Invitation.objects.create(log=log)
+    client.force_login(alice)
+    response = client.post(remove_url(log, carol), **htmx)
+    assert "hx-swap-oob" not in response.content.decode()
+    assert "Revoked" not in response["HX-Trigger"]
+    invitation.refresh_from_db()
+    assert invitation.is_usable
+
+
 # -- Invitations -----------------------------------------------------------------
 
 
