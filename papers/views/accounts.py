@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -315,17 +316,19 @@ def _welcome(request, log, membership):
     return redirect(log.get_absolute_url())
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, token):
-    """Show an invitation and join the log with it.
+    """Show an invitation to anyone with its link, and join the log with it.
 
-    GET only shows it (mail scanners and link previews open links), POST joins.
-    Logged-out visitors log in first and come back here. A member opening it
-    goes straight to the log. Expired, revoked or used up: 410 with a clear page.
+    GET only shows it (mail scanners and link previews open links): to a
+    logged-out visitor the log and the role, with the ways to log in or sign
+    up; to a member who has the role already, the log. POST joins, once
+    logged in. Expired, revoked or used up: 410 with a clear page.
     """
     invitation = get_object_or_404(Invitation.objects.select_related("log"), token=token)
     log = invitation.log
+    if request.method == "POST" and not request.user.is_authenticated:
+        return redirect_to_login(request.path)
     if not invitation.is_usable:
         return _invitation_gone(request, invitation)
     if request.method == "POST":

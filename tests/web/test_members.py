@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from papers.models import Invitation, Membership, ReadingLog, Role, User
-from tests.conftest import make_log, make_user
+from tests.conftest import PASSWORD, make_log, make_user
 from tests.web.conftest import assert_partial
 
 
@@ -330,11 +330,40 @@ def join(client, invitation):
     return client.post(accept_url(invitation))
 
 
-def test_accepting_sends_logged_out_visitors_to_log_in_and_back(client, log):
-    invitation = Invitation.objects.create(log=log)
+def test_a_logged_out_visitor_sees_the_log_and_the_role_and_how_to_join(client, log):
+    invitation = Invitation.objects.create(log=log, role=Role.CURATOR)
     response = client.get(accept_url(invitation))
-    assert response.status_code == 302
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert log.title in html
+    assert "<strong>curator</strong>" in html
+    assert f'href="{reverse("login")}?next={accept_url(invitation)}"' in html
+    assert f'href="{signup_url(invitation)}"' in html
+    assert "Join the log</button>" not in html  # no form that could join without an account
+    invitation.refresh_from_db()
+    assert invitation.times_used == 0
+
+
+def test_a_logged_out_post_is_sent_to_log_in_and_joins_nobody(client, log):
+    invitation = Invitation.objects.create(log=log)
+    response = join(client, invitation)
     assert response["Location"] == f"{reverse('login')}?next={accept_url(invitation)}"
+    invitation.refresh_from_db()
+    assert invitation.times_used == 0
+
+
+def test_a_logged_out_visitor_logs_in_from_the_invitation_and_joins(client, log, mallory):
+    invitation = Invitation.objects.create(log=log, role=Role.MEMBER)
+    client.get(accept_url(invitation))
+    login = client.post(
+        f"{reverse('login')}?next={accept_url(invitation)}",
+        {"username": "mallory", "password": PASSWORD, "next": accept_url(invitation)},
+    )
+    assert login["Location"] == accept_url(invitation)
+    page = client.get(login["Location"])
+    assert "Join the log</button>" in page.content.decode()
+    assert join(client, invitation)["Location"] == log.get_absolute_url()
+    assert log.role_of(mallory) == Role.MEMBER
 
 
 def test_an_invitation_shows_the_log_and_joins_on_post(client, log, mallory):
@@ -429,7 +458,10 @@ def test_an_invitation_to_a_higher_role_can_upgrade_a_member(client, log, dave):
 
 
 @pytest.mark.parametrize("state", ["expired", "revoked", "used up"])
-def test_an_unusable_invitation_is_410_without_the_log_title(client, log, mallory, state):
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_an_unusable_invitation_is_410_without_the_log_title(
+    client, log, mallory, state, signed_in
+):
     invitation = Invitation.objects.create(log=log, max_uses=2)
     if state == "expired":
         invitation.expires_at = timezone.now() - timedelta(minutes=1)
@@ -438,12 +470,11 @@ def test_an_unusable_invitation_is_410_without_the_log_title(client, log, mallor
         invitation.revoke()
     else:
         Invitation.objects.filter(pk=invitation.pk).update(times_used=2)
-    client.force_login(mallory)
-    responses = [
-        client.get(accept_url(invitation)),
-        client.post(accept_url(invitation)),
-        client.get(signup_url(invitation)),
-    ]
+    if signed_in:
+        client.force_login(mallory)
+    responses = [client.get(accept_url(invitation)), client.get(signup_url(invitation))]
+    if signed_in:
+        responses.append(client.post(accept_url(invitation)))
     for response in responses:
         assert response.status_code == 410
         html = response.content.decode()
@@ -512,7 +543,7 @@ def signup_url(invitation):
 
 def test_the_login_page_offers_signup_to_people_with_an_invitation(client, log):
     invitation = Invitation.objects.create(log=log)
-    page = client.get(accept_url(invitation), follow=True)
+    page = client.get(f"{reverse('login')}?next={accept_url(invitation)}")
     assert signup_url(invitation) in page.content.decode()
     assert signup_url(invitation) not in client.get(reverse("login")).content.decode()
 
@@ -531,6 +562,21 @@ def test_a_newcomer_creates_an_account_and_joins_in_one_step(client, log):
     assert log.role_of(erin) == Role.MEMBER
     assert client.get(log.get_absolute_url()).status_code == 200  # signed in
     assert invitation.uses.get().user == erin
+
+
+def test_a_logged_out_visitor_signs_up_from_the_invitation_page_and_joins(client, log):
+    invitation = Invitation.objects.create(log=log, role=Role.VIEWER)
+    page = client.get(accept_url(invitation)).content.decode()
+    assert f'href="{signup_url(invitation)}"' in page
+    signup = client.get(signup_url(invitation))
+    assert "<strong>viewer</strong>" in signup.content.decode()
+    response = client.post(
+        signup_url(invitation),
+        {"username": "erin", "email": "erin@example.org",
+         "password1": "a long pass phrase 42", "password2": "a long pass phrase 42"},
+    )  # fmt: skip
+    assert response["Location"] == log.get_absolute_url()
+    assert log.role_of(User.objects.get(username="erin")) == Role.VIEWER
 
 
 def test_a_bad_signup_is_422_with_errors_and_creates_nobody(client, log, carol):

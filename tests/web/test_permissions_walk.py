@@ -109,7 +109,7 @@ PERMISSION_CASES = {
     "password_reset_confirm": case(ANYONE, lambda o: {"uidb64": "MQ", "token": "set-password"}),
     "healthz": case(ANYONE),  # papers/views/outage.py
     "log_create": case(SIGNED_IN),
-    "invitation_accept": case(SIGNED_IN, TOKEN),
+    "invitation_accept": case(ANYONE, TOKEN),  # shown to anyone; joining needs a login
     "invitation_signup": case(ANYONE, TOKEN),
     "log_settings": case(OWNER, LOG),
     "log_delete": case(OWNER, LOG, POST),
