@@ -1,6 +1,7 @@
 """axe-core (through axe-playwright-python, which bundles its JavaScript) on the
 pages people spend their time on: the log, a paper with notes, questions and
-comments, and the questions page, in the light and the dark colour scheme.
+comments, the questions page, a note's history and the trash, in the light
+and the dark colour scheme.
 
 A "serious" or "critical" violation fails the test; "minor" and "moderate" ones
 (mostly best practices) do not, so a new one of those does not block a change.
@@ -9,6 +10,7 @@ A "serious" or "critical" violation fails the test; "minor" and "moderate" ones
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from papers import actions
 from papers.models import Role
 from tests.browser.conftest import log_in
 from tests.conftest import (
@@ -40,6 +42,8 @@ def group(transactional_db):
     reply_to = make_comment(question, by=alice, body="To keep the softmax out of saturation.")
     make_comment(question, by=carol, body="Thanks!", parent=reply_to)
     make_comment(paper, by=carol, body="Worth a second session.")
+    actions.text_edit(note, by=alice, version=1, body="Figure 1 shows the encoder **stack**.")
+    actions.note_delete(make_note(paper, by=carol, body="A note to delete."), by=carol)
     return log, paper
 
 
@@ -70,6 +74,8 @@ def test_main_pages_have_no_serious_accessibility_violations(new_page, group, sc
         f"/logs/{log.slug}/",
         f"/logs/{log.slug}/papers/{paper.number}/",
         f"/logs/{log.slug}/questions/",
+        f"/logs/{log.slug}/notes/{paper.notes.get(version=2).pk}/history/",
+        f"/logs/{log.slug}/trash/",
     ):
         page.goto(url)
         # Folded comment threads are checked open, with what they hold.
