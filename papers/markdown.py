@@ -14,6 +14,10 @@ escape what would make the parser scan or nest far, and leave ordinary text
 alone; `_LinearInlineProcessor` and `_LinearTableProcessor` do Python-Markdown's
 work in linear time with the same output; and a render that fails anyway
 shows the text as typed and logs it.
+
+Images load only from the site and `data:` unless READINGLOG_REMOTE_IMAGES
+allows remote ones (issue #8); `show_images` turns each image a page would
+not show into its alt text.
 """
 
 import html
@@ -25,6 +29,7 @@ from bisect import bisect_right
 
 import markdown as _markdown
 import nh3
+from django.conf import settings
 from markdown import inlinepatterns, util
 from markdown.extensions import Extension
 from markdown.extensions.tables import TableExtension, TableProcessor
@@ -576,7 +581,7 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align", "colspan", "rowspan", "scope"},
     "code": {"class"},
 }
-URL_SCHEMES = {"http", "https", "mailto"}
+URL_SCHEMES = {"http", "https", "mailto", "data"}  # data: only for images: _filter_attribute
 LINK_REL = "nofollow noopener noreferrer"
 
 
@@ -594,11 +599,79 @@ def sanitize_html(html):
 
 
 def _filter_attribute(tag, attribute, value):
-    """Allow only `language-*` classes, so authors cannot borrow the app's own CSS."""
+    """Allow only `language-*` classes and `data:` only in an image's source.
+
+    Authors cannot borrow the app's own CSS; a `data:` link could be a page.
+    """
     if attribute == "class":
         classes = [c for c in value.split() if c.startswith("language-")]
         return " ".join(classes) or None
+    if attribute in ("href", "src") and (url := _url_as_parsed(value).lower()).startswith("data:"):
+        image = (tag, attribute) == ("img", "src") and url.startswith("data:image/")
+        return value if image else None
     return value
+
+
+_URL_IGNORED = re.compile(r"[\t\n\r]")
+_URL_TRIMMED = "".join(map(chr, range(0x21)))  # C0 controls and space
+
+
+def _url_as_parsed(value):
+    """Return a URL as browsers (and nh3) read it: tabs and newlines out, ends trimmed."""
+    return _URL_IGNORED.sub("", value).strip(_URL_TRIMMED)
+
+
+# == Images the page does not load ==
+#
+# A remote image tells its host the address of everyone who reads the note (a
+# 0×0 image is enough), so unless READINGLOG_REMOTE_IMAGES is set the content
+# policy loads images only from the site and data: (issue #8). Nothing is ever
+# uploaded to Readinglog, so a relative path (an imported log's
+# `![](figs/a.png)`) can only be a broken image. Each image the page would not
+# show becomes its alt text: a link to a remote image, opened deliberately,
+# or a note that a relative one was not uploaded.
+
+# nh3's output: `<` and `"` in text and attribute values are escaped, so a
+# tag is exactly this; a link cannot hold another (a nested one would break).
+_IMAGE_OR_LINK = re.compile(r'<img(?P<attrs>(?: [a-z-]+="[^"]*")*)>|<(?P<close>/?)a[ >]')
+_ATTRIBUTE = re.compile(r' ([a-z-]+)="([^"]*)"')
+_REMOTE_URL = re.compile(r"https?:|[/\\]{2}", re.IGNORECASE)  # also //host, \\host
+_PICTURE = "\N{FRAME WITH PICTURE}"
+
+
+def show_images(markup):
+    """Replace each image the page will not load by its alt text, in sanitized HTML.
+
+    Remote images stay images when settings.READINGLOG_REMOTE_IMAGES is on;
+    `data:` images always do.
+    """
+    if "<img" not in markup:
+        return markup
+    remote = settings.READINGLOG_REMOTE_IMAGES
+    in_link = 0
+
+    def replace(match):
+        nonlocal in_link
+        if match["attrs"] is None:
+            in_link += -1 if match["close"] else 1
+            return match[0]
+        attrs = {name: html.unescape(value) for name, value in _ATTRIBUTE.findall(match["attrs"])}
+        url = _url_as_parsed(attrs.get("src", ""))
+        is_remote = bool(_REMOTE_URL.match(url))
+        if url.lower().startswith("data:") or (is_remote and remote):
+            return match[0]
+        alt = html.escape(attrs.get("alt") or attrs.get("title") or "")
+        url = html.escape(url)
+        if not is_remote:
+            note = f"<small>(image not uploaded{': ' + url if url else ''})</small>"
+            label = " ".join(filter(None, [_PICTURE, alt, note]))
+            return f'<span class="missing-image">{label}</span>'
+        label = f"{_PICTURE} {alt or url}"
+        if in_link:
+            return f'<span class="remote-image" title="{url}">{label}</span>'
+        return f'<a href="{url}" class="remote-image" rel="{LINK_REL}">{label}</a>'
+
+    return _IMAGE_OR_LINK.sub(replace, markup)
 
 
 _local = threading.local()
@@ -621,7 +694,7 @@ def render_markdown(text):
     if not text or not text.strip():
         return ""
     try:
-        return sanitize_html(_converter().convert(text))
+        return show_images(sanitize_html(_converter().convert(text)))
     except Exception:
         # A failed conversion leaves parser state behind (a RecursionError
         # left every later list nested): the next render builds a new one.

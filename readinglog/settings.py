@@ -242,12 +242,16 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# No inline scripts or styles anywhere; images in notes may come from any https/http site.
+# Remote images in notes reveal each reader's address to their host, so images
+# load only from the site and data: unless this allows them (issue #8);
+# papers/markdown.py shows the others as their alt text.
+READINGLOG_REMOTE_IMAGES = env_bool("READINGLOG_REMOTE_IMAGES", False)
+# No inline scripts or styles anywhere.
 CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
     "style-src": ["'self'"],
-    "img-src": ["'self'", "https:", "http:"],
+    "img-src": ["'self'", "data:", *(["https:", "http:"] if READINGLOG_REMOTE_IMAGES else [])],
     "object-src": ["'none'"],
     "base-uri": ["'none'"],
     "form-action": ["'self'"],

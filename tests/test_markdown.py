@@ -42,7 +42,8 @@ HOSTILE = [
 FORBIDDEN = [
     r"<script", r"<iframe", r"<object", r"<embed", r"<form", r"<input", r"<style", r"<svg",
     r"<math", r"<meta", r"<base", r"<link", r"\son\w+\s*=", r"javascript:", r"vbscript:",
-    r"data:", r"style=", r"hx-", r"<!--", r'class="(?!language-)',
+    r'(?<!src=")data:', r"style=", r"hx-", r"<!--",
+    r'class="(?!language-|missing-image"|remote-image")',
 ]  # fmt: skip
 
 

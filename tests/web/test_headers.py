@@ -1,6 +1,10 @@
-"""Headers every response carries: no caching of private pages, browser features off."""
+"""Headers every response carries: no caching of private pages, features off, own images only."""
+
+import runpy
 
 from django.urls import reverse
+
+import readinglog.settings
 
 
 def test_a_signed_in_members_pages_are_never_cached(client, carol, paper):
@@ -33,3 +37,20 @@ def test_browser_features_the_app_never_uses_are_turned_off(client):
     policy = client.get(reverse("login"))["Permissions-Policy"]
     for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()", "usb=()"):
         assert feature in policy
+
+
+def content_policy(response):
+    return dict(d.split(" ", 1) for d in response["Content-Security-Policy"].split("; "))
+
+
+def test_images_load_only_from_the_site_and_data_urls(client):
+    assert content_policy(client.get(reverse("login")))["img-src"] == "'self' data:"
+
+
+def test_remote_images_load_when_the_setting_allows_them(client, monkeypatch, settings):
+    monkeypatch.setenv("READINGLOG_REMOTE_IMAGES", "1")
+    # The policy as the settings module reads it from this environment.
+    fresh = runpy.run_path(readinglog.settings.__file__)
+    settings.CONTENT_SECURITY_POLICY = fresh["CONTENT_SECURITY_POLICY"]
+    policy = content_policy(client.get(reverse("login")))
+    assert policy["img-src"] == "'self' data: https: http:"
