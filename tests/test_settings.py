@@ -72,3 +72,12 @@ def test_the_forwarded_proto_header_is_trusted_only_when_asked():
     assert result.stdout.strip().splitlines()[-1] == "None", result.stderr
     result = manage("shell", "-c", code, **PRODUCTION, TRUST_X_FORWARDED_PROTO="1")
     assert "HTTP_X_FORWARDED_PROTO" in result.stdout, result.stderr
+
+
+def test_production_settings_let_health_probes_in_over_plain_http():
+    script = (
+        "from django.test import Client; "
+        "print(Client().get('/healthz').status_code, Client().get('/accounts/login/').status_code)"
+    )
+    result = manage("shell", "-c", script, **{**PRODUCTION, "ALLOWED_HOSTS": "testserver"})
+    assert result.stdout.split()[-2:] == ["200", "301"], result.stderr
