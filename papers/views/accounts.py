@@ -13,7 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from papers import actions
@@ -37,6 +42,7 @@ PUBLIC_LOGS_ON_HOME = 20
 # -- Home ---------------------------------------------------------------------
 
 
+@require_safe
 def home(request):
     """Show the user's logs with what changed since their last visit, and their open questions.
 
@@ -185,6 +191,7 @@ def _member_of(request, slug, need):
 
 
 @login_required
+@require_GET
 def log_members(request, slug):
     """List the log's members; owners also manage roles and invitations here."""
     log, role = _member_of(request, slug, Role.VIEWER)
