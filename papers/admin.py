@@ -6,7 +6,9 @@ a resolve done here records the same change-log entries.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import render
 from django.utils import timezone
@@ -48,7 +50,41 @@ def _stamp(obj, user, *, adding):
             obj.resolved_by, obj.resolved_at = user, timezone.now()
 
 
-class StampedAdmin(admin.ModelAdmin):
+class _CheckedAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete select, which leaves out a value that cannot be a key.
+
+    It shows the choice its value names, and that value comes from the request:
+    `?log=…` on an add page, or a form that failed. Django looks up whatever it
+    is, and a value such as "x" or 10**30 fails the page with a 500 (issue #8).
+    """
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        key = remote.model._meta.get_field(remote.field_name)
+        return super().optgroups(name, [v for v in value if _is_key(key, v)], attr)
+
+
+def _is_key(field, value):
+    try:
+        field.run_validators(field.to_python(value))  # a number in the column's range
+    except ValidationError:
+        return False
+    return True
+
+
+class CheckedAutocomplete:
+    """Give a ModelAdmin or an inline autocomplete selects that refuse values that are not keys."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget",
+                _CheckedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using")),
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class StampedAdmin(CheckedAutocomplete, admin.ModelAdmin):
     """Admin pages that record who added and who last changed each row, inlines too."""
 
     def save_model(self, request, obj, form, change):
@@ -108,7 +144,7 @@ class ReadinglogUserAdmin(UserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "is_staff", "last_login"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(CheckedAutocomplete, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
@@ -160,7 +196,7 @@ class ReadingLogAdmin(StampedAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(CheckedAutocomplete, admin.ModelAdmin):
     list_display = ["user", "log", "role", "last_visited_at", "created_at"]
     list_filter = ["role", "log"]
     search_fields = ["user__username", "log__title"]
@@ -179,7 +215,7 @@ class InvitationUseInline(admin.TabularInline):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(CheckedAutocomplete, admin.ModelAdmin):
     list_display = [
         "log",
         "role",
@@ -204,14 +240,14 @@ class InvitationAdmin(admin.ModelAdmin):
         self.message_user(request, "Revoked.")
 
 
-class NoteInline(admin.StackedInline):
+class NoteInline(CheckedAutocomplete, admin.StackedInline):
     model = Note
     extra = 0
     fields = ["position", "anchor_kind", "anchor_label", "body", "author"]
     autocomplete_fields = ["author"]
 
 
-class QuestionInline(admin.StackedInline):
+class QuestionInline(CheckedAutocomplete, admin.StackedInline):
     model = Question
     extra = 0
     fields = ["position", "status", "body", "author", "resolution"]
@@ -325,7 +361,7 @@ class PaperAdmin(TrashingAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(CheckedAutocomplete, admin.ModelAdmin):
     list_display = ["name", "log"]
     list_filter = ["log"]
     search_fields = ["name"]
