@@ -4,8 +4,12 @@ Actions call the same functions as the app (papers/actions.py), so a merge or
 a resolve done here records the same change-log entries.
 """
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
@@ -72,8 +76,33 @@ def _is_key(field, value):
     return True
 
 
-class CheckedAutocomplete:
-    """Give a ModelAdmin or an inline autocomplete selects that refuse values that are not keys."""
+class _CheckedChangeList(ChangeList):
+    """Django's change list, which takes a crafted filter it cannot run for a wrong one.
+
+    Django sends a bad filter back to the list with `?e=1`, but a date drill-down
+    it cannot step from (`?date__year=9999`) and, on SQLite, an id too large for
+    an integer (`?log__in=10**30`) fail the page with a 500 instead (issue #8).
+    """
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+    def get_results(self, request):
+        try:
+            super().get_results(request)
+        except OverflowError as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class CheckedInput:
+    """Mix into each ModelAdmin and inline: crafted ids and filters get a 4xx, not a 500.
+
+    Inlines only use its autocomplete selects. Empty `?_to_field=` values are
+    refused for every page by readinglog.admin.AdminSite.
+    """
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in self.get_autocomplete_fields(request):
@@ -83,8 +112,11 @@ class CheckedAutocomplete:
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_changelist(self, request, **kwargs):
+        return _CheckedChangeList
 
-class StampedAdmin(CheckedAutocomplete, admin.ModelAdmin):
+
+class StampedAdmin(CheckedInput, admin.ModelAdmin):
     """Admin pages that record who added and who last changed each row, inlines too."""
 
     def save_model(self, request, obj, form, change):
@@ -140,11 +172,11 @@ def _delete(obj, user):
 
 
 @admin.register(User)
-class ReadinglogUserAdmin(UserAdmin):
+class ReadinglogUserAdmin(CheckedInput, UserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "is_staff", "last_login"]
 
 
-class MembershipInline(CheckedAutocomplete, admin.TabularInline):
+class MembershipInline(CheckedInput, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
@@ -196,7 +228,7 @@ class ReadingLogAdmin(StampedAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(CheckedAutocomplete, admin.ModelAdmin):
+class MembershipAdmin(CheckedInput, admin.ModelAdmin):
     list_display = ["user", "log", "role", "last_visited_at", "created_at"]
     list_filter = ["role", "log"]
     search_fields = ["user__username", "log__title"]
@@ -215,7 +247,7 @@ class InvitationUseInline(admin.TabularInline):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(CheckedAutocomplete, admin.ModelAdmin):
+class InvitationAdmin(CheckedInput, admin.ModelAdmin):
     list_display = [
         "log",
         "role",
@@ -240,14 +272,14 @@ class InvitationAdmin(CheckedAutocomplete, admin.ModelAdmin):
         self.message_user(request, "Revoked.")
 
 
-class NoteInline(CheckedAutocomplete, admin.StackedInline):
+class NoteInline(CheckedInput, admin.StackedInline):
     model = Note
     extra = 0
     fields = ["position", "anchor_kind", "anchor_label", "body", "author"]
     autocomplete_fields = ["author"]
 
 
-class QuestionInline(CheckedAutocomplete, admin.StackedInline):
+class QuestionInline(CheckedInput, admin.StackedInline):
     model = Question
     extra = 0
     fields = ["position", "status", "body", "author", "resolution"]
@@ -361,7 +393,7 @@ class PaperAdmin(TrashingAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(CheckedAutocomplete, admin.ModelAdmin):
+class TagAdmin(CheckedInput, admin.ModelAdmin):
     list_display = ["name", "log"]
     list_filter = ["log"]
     search_fields = ["name"]
@@ -469,3 +501,19 @@ class ChangeLogEntryAdmin(StampedAdmin):
     def unhide(self, request, queryset):
         count = queryset.update(hidden=False, updated_by=request.user, updated_at=timezone.now())
         self.message_user(request, f"Showed {count} entries again.")
+
+
+# axes' pages, checked like ours (settings.AXES_ENABLE_ADMIN is off, so that we register them).
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(CheckedInput, axes_admin.AccessAttemptAdmin):
+    pass
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(CheckedInput, axes_admin.AccessLogAdmin):
+    pass
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(CheckedInput, axes_admin.AccessFailureLogAdmin):
+    pass

@@ -189,6 +189,8 @@ AXES_CLIENT_IP_CALLABLE = "papers.throttle.client_address"
 # Throttling needs no record of successful logins (axes would keep one forever).
 AXES_DISABLE_ACCESS_LOG = True
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "email"]
+# papers/admin.py registers axes' admin pages itself, with the checks of ours (issue #8).
+AXES_ENABLE_ADMIN = False
 # Behind a reverse proxy, count failures against the address it appends to
 # X-Forwarded-For; without one, anybody can write that header.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
