@@ -6,7 +6,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.core.validators import URLValidator
 
 from papers.logformat import detect_link
-from papers.logformat.parser import human_size
+from papers.logformat.blocks import human_size
 from papers.logformat.syntax import split_anchor
 from papers.markdown import MAX_TEXT, too_long
 from papers.models import (

@@ -570,6 +570,10 @@ class Paper(Versioned, Trashable, TimeStamped):
     tldr = models.TextField("TL;DR", blank=True)
     tldr_html = models.TextField(blank=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.TO_READ)
+    read_on = models.DateField("read on", null=True, blank=True)
+    # What an imported file said about the paper that the app has no field for
+    # (a Jekyll post's `layout:`, `permalink:` ...): not shown, kept in exports.
+    source_meta = models.JSONField(default=dict, blank=True, editable=False)
     tags = models.ManyToManyField(Tag, blank=True, related_name="papers")
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
@@ -593,6 +597,7 @@ class Paper(Versioned, Trashable, TimeStamped):
         "arxiv_id",
         "doi",
         "status",
+        "read_on",
         "curiosity",
         "curiosity_note",
         "tldr",

@@ -33,7 +33,7 @@ from papers.logformat import (
     parse_log,
     write_log,
 )
-from papers.markdown import MAX_TITLE, render_markdown, too_long
+from papers.markdown import MAX_TEXT, MAX_TITLE, render_markdown, too_long
 from papers.models import (
     ChangeLogEntry,
     Comment,
@@ -98,13 +98,20 @@ def save_document(document, *, owner, log=None, title=None, slug=None, dry_run=F
 
 
 def _check_lengths(document):
-    limits = {"title": MAX_TITLE, "url": 500, "arxiv_id": 40, "doi": 200}
+    limits = {"title": MAX_TITLE, "url": 500, "arxiv_id": 40, "doi": 200, "authors": 1000}
     for paper in document.papers:
         for name, limit in limits.items():
             if len(getattr(paper, name)) > limit:
                 raise LogFormatError(
                     f"The paper's {name} is longer than {limit} characters.", line=paper.line
                 )
+        for tag in paper.tags:
+            if len(tag) > 50:
+                raise LogFormatError(
+                    f"The tag “{_short(tag)}” is longer than 50 characters.", line=paper.line
+                )
+        if len(json.dumps(paper.meta)) > MAX_TEXT:
+            raise LogFormatError("The paper's front matter is too long.", line=paper.line)
         _check_text(paper.tldr, "A TL;DR", paper.line)
         for note in paper.notes:
             _check_text(note.body, "A note", note.line or paper.line)
@@ -195,6 +202,9 @@ def _save(document, *, owner, log, title, slug, render):
             curiosity_note=entry.curiosity_note,
             tldr=entry.tldr,
             tldr_html=render(entry.tldr),
+            authors=entry.authors,
+            read_on=entry.read_on,
+            source_meta=entry.meta,
             status=Paper.Status.READ if entry.notes else Paper.Status.TO_READ,
             added_by=owner,
             updated_by=owner,
@@ -207,6 +217,7 @@ def _save(document, *, owner, log, title, slug, render):
     # bulk_create sets the new rows' ids (PostgreSQL, SQLite 3.35+): the undo needs them.
     Paper.objects.bulk_create([p for _, p in new_papers], batch_size=BATCH)
     result.counts["papers"] = len(new_papers)
+    _save_tags(log, new_papers)
 
     in_log.load([p.pk for _, p in matched])
     created = _save_notes_and_questions(
@@ -229,6 +240,26 @@ def _save(document, *, owner, log, title, slug, render):
         )
     result.skipped.sort(key=lambda item: (item.line == 0, item.line))  # the change log last
     return result
+
+
+def _save_tags(log, new_papers):
+    """Tag the new papers with their entries' tags, creating the log's missing tags."""
+    names = {name for entry, _ in new_papers for name in entry.tags}
+    if not names:
+        return
+    tags = {tag.name: tag for tag in Tag.objects.filter(log=log, name__in=names)}
+    missing = [Tag(log=log, name=name) for name in sorted(names - set(tags))]
+    for tag in Tag.objects.bulk_create(missing):
+        tags[tag.name] = tag
+    Through = Paper.tags.through
+    Through.objects.bulk_create(
+        [
+            Through(paper_id=paper.pk, tag_id=tags[name].pk)
+            for entry, paper in new_papers
+            for name in dict.fromkeys(entry.tags)
+        ],
+        batch_size=BATCH,
+    )
 
 
 def title_key(title):
@@ -526,7 +557,7 @@ def log_document(log):
                 section=question.section,
             )
         )
-    for paper in log.papers.order_by("number"):
+    for paper in log.papers.order_by("number").prefetch_related("tags"):
         papers.append(
             PaperEntry(
                 number=paper.number,
@@ -537,6 +568,10 @@ def log_document(log):
                 curiosity=paper.curiosity,
                 curiosity_note=paper.curiosity_note,
                 tldr=paper.tldr,
+                authors=paper.authors,
+                read_on=paper.read_on,
+                tags=sorted(tag.name for tag in paper.tags.all()),
+                meta=paper.source_meta,
                 notes=notes_by_paper.get(paper.pk, []),
                 questions=questions_by_paper.get(paper.pk, []),
                 line=0,
@@ -567,6 +602,10 @@ JSON_VERSION = 1
 
 
 def _dt(value):
+    return value.isoformat() if value else None
+
+
+def _date(value):
     return value.isoformat() if value else None
 
 
@@ -606,7 +645,8 @@ def export_json(log):
             {
                 "id": paper.pk, "number": paper.number, "title": paper.title, "url": paper.url,
                 "arxiv_id": paper.arxiv_id, "doi": paper.doi, "authors": paper.authors,
-                "year": paper.year, "curiosity": paper.curiosity,
+                "year": paper.year, "read_on": _date(paper.read_on),
+                "source_meta": paper.source_meta, "curiosity": paper.curiosity,
                 "curiosity_note": paper.curiosity_note, "tldr": paper.tldr, "status": paper.status,
                 "tags": sorted(t.name for t in paper.tags.all()),
                 "added_by": who(paper.added_by_id), "updated_by": who(paper.updated_by_id),
@@ -728,7 +768,8 @@ def _restore(backup, *, slug):
         papers[item["id"]] = Paper(
             log=log, number=item["number"], title=item["title"], url=item["url"],
             arxiv_id=item["arxiv_id"], doi=item["doi"], authors=item["authors"],
-            year=item["year"], curiosity=item["curiosity"],
+            year=item["year"], read_on=item.get("read_on"),
+            source_meta=item.get("source_meta") or {}, curiosity=item["curiosity"],
             curiosity_note=item["curiosity_note"], tldr=item["tldr"],
             tldr_html=render_markdown(item["tldr"]), status=item["status"],
             added_by=user(item["added_by"]), updated_by=user(item["updated_by"]),

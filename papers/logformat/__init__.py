@@ -2,9 +2,10 @@
 
 Pure functions, no database (the saving layer is papers/transfer.py):
 
-    parse_log(data: bytes | str, *, max_bytes: int | None = None) -> LogDocument
-        Read a markdown log. Raise LogFormatError(message, line=None) for
-        input that is not a log; its str() names the line.
+    parse_log(data: bytes | str, *, max_bytes=None, reading=None, name="") -> LogDocument
+        Read a markdown log, in the reading (a key of READINGS) the parser
+        judges best or the one asked for. Raise LogFormatError(message,
+        line=None) for input that is not a log; its str() names the line.
     write_log(doc: LogDocument) -> str
         Write a log in the same format; parse_log reads it back into equal
         records, and writing those again gives the same text.
@@ -24,6 +25,7 @@ from papers.logformat.model import (
     CURIOSITY_LEVELS,
     DEFAULT_QUESTION_SECTION,
     QUESTION_SECTIONS,
+    READINGS,
     ChangeLogItem,
     LogDocument,
     LogFormatError,
@@ -41,6 +43,7 @@ __all__ = [
     "CURIOSITY_LEVELS",
     "DEFAULT_QUESTION_SECTION",
     "QUESTION_SECTIONS",
+    "READINGS",
     "ChangeLogItem",
     "LogDocument",
     "LogFormatError",

@@ -27,6 +27,13 @@ QUESTION_SECTIONS = (
     "Open questions",
 )
 DEFAULT_QUESTION_SECTION = QUESTION_SECTIONS[0]
+# The ways a file can be read, as the import preview names them.
+READINGS = {
+    "headings": "each ## heading is a paper",
+    "file": "each file is a paper",
+    "items": "each list item is a paper",
+    "rows": "each table row is a paper",
+}
 
 
 class LogFormatError(ValueError):
@@ -45,6 +52,8 @@ class LogFormatError(ValueError):
 class ParseWarning:
     line: int
     message: str
+    # The file it is about, when several files are read as one log.
+    file: str = ""
 
 
 @dataclass
@@ -75,9 +84,17 @@ class PaperEntry:
     curiosity: str = ""
     curiosity_note: str = ""
     tldr: str = ""
+    authors: str = ""
+    read_on: datetime.date | None = None
+    tags: list[str] = field(default_factory=list)
+    # Front-matter keys the app has no field for (`layout:`, `permalink:` ...).
+    meta: dict = field(default_factory=dict)
     notes: list[NoteEntry] = field(default_factory=list)
     questions: list[QuestionEntry] = field(default_factory=list)
     line: int = field(default=0, compare=False)
+    # How the parser recognised the paper, for the import preview: "heading",
+    # "heading with a link", "list item", "table row", "one file".
+    found_as: str = field(default="heading", compare=False)
 
 
 @dataclass
@@ -96,3 +113,7 @@ class LogDocument:
     # What the parser guessed; a re-import of the export guesses nothing, so
     # warnings take no part in comparing two documents.
     warnings: list[ParseWarning] = field(default_factory=list, compare=False)
+    # The reading the parser chose (a key of READINGS) and the ones it could
+    # have chosen for this file, best first: the import preview lets the user switch.
+    reading: str = field(default="headings", compare=False)
+    readings: list[str] = field(default_factory=list, compare=False)

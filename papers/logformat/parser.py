@@ -11,6 +11,8 @@ the file. docs/log-format.md describes the rules.
 import datetime
 import re
 
+from papers.logformat.blocks import BULLET_RE, decode, scan, split_lines
+from papers.logformat.lists import read_items, read_rows
 from papers.logformat.model import (
     ChangeLogItem,
     LogDocument,
@@ -35,6 +37,7 @@ from papers.logformat.syntax import (
     is_reply_label,
     link_ids,
     link_label,
+    meta_label,
     own_line_url,
     question_section,
     split_anchor,
@@ -44,15 +47,6 @@ from papers.logformat.syntax import (
 
 MAX_PAPER_NUMBER = 2**31 - 1
 
-_BULLET_RE = re.compile(r"( *)([-*+])(?:( +)(.*))?$")
-_HEADING_RE = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*))?$")
-_FENCE_RE = re.compile(r"( {0,3})(?:(`{3,})[^`]*|(~{3,}).*)$")
-_FENCE_CLOSE_RE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*$")
-# A bold label with its colon, glued to the bullet that follows it:
-# `**Here are my scribbles:**- ABS: …`.
-_GLUED_RE = re.compile(
-    r"( {0,3})(\*\*[^*\n]*?:\*\*|__[^_\n]*?:__|\*\*[^*\n]+\*\*:|__[^_\n]+__:)[ \t]*[-*+][ \t]+(.*)$"
-)
 _PAPER_NUMBER_RE = re.compile(r"\[(\d+)\][ \t]*(.*)$")
 _WORD_RE = re.compile(r"[^\W\d_]+")
 _LAST_WORD_RE = re.compile(r"([^\W\d_]+)$")
@@ -60,216 +54,47 @@ _URL_START_RE = re.compile(r"[a-z][a-z0-9+.-]*://")
 _QUESTION_END_CHARS = " \t)]}\"'”’»*_"
 
 
-def parse_log(data, *, max_bytes=None):
+def parse_log(data, *, max_bytes=None, reading=None, name=""):
     """Read a markdown reading log (bytes or str) into a LogDocument.
 
+    `reading` is a key of READINGS ("headings", "file", "items", "rows") to
+    read the file that way; None lets the parser choose. `name` is the file's
+    name, for a title and a date when the file is one paper. The document's
+    `reading` says which reading was used and `readings` which ones found
+    papers in this file, best first, so the import preview can offer them.
+
     Raise LogFormatError, naming the line where there is one, for input that
-    is not a reading log: not UTF-8, binary, empty, larger than max_bytes, no
-    paper section, or the same paper number twice.
+    is not a reading log: not UTF-8, binary, empty, larger than max_bytes, or
+    the same paper number twice.
     """
-    text = _decode(data, max_bytes)
-    lines = _split_lines(text)
-    return _Parser(lines, text).run()
+    text = decode(data, max_bytes)
+    lines = split_lines(text)
+    return _read(lines, text, reading=reading, name=name)
 
 
-# -- decoding -------------------------------------------------------------------
-
-
-def human_size(n):
-    """Say how big n bytes are, for messages: "512 bytes", "3.2 KB", "20.0 MB"."""
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MB"
-    if n >= 1024:
-        return f"{n / 1024:.1f} KB"
-    return f"{n} bytes"
-
-
-def _decode(data, max_bytes):
-    if isinstance(data, str):
-        try:
-            size = len(data.encode("utf-8"))
-        except UnicodeEncodeError as error:
-            line = data.count("\n", 0, error.start) + 1
-            raise LogFormatError(
-                "The text holds an invalid character (a lone surrogate).", line
-            ) from None
-        text = data
-    else:
-        size = len(data)
-        text = None
-    if max_bytes is not None and size > max_bytes:
+def _read(lines, text, *, reading, name):
+    readers = {
+        "headings": lambda: _Parser(lines, text).run(),
+        "file": lambda: None,
+        "items": lambda: read_items(lines, text),
+        "rows": lambda: read_rows(lines, text),
+    }
+    if reading is not None and reading not in readers:
+        raise LogFormatError(f"There is no reading {reading!r}.")
+    found = {}
+    for key, reader in readers.items():
+        doc = reader()
+        if doc is not None and doc.papers:
+            found[key] = doc
+    if not found:
         raise LogFormatError(
-            f"The file is {human_size(size)}; the limit is {human_size(max_bytes)}."
+            "No paper sections found: each paper starts with a '##' or '###' heading, "
+            "like '### [1] Attention Is All You Need'."
         )
-    if text is None:
-        data = bytes(data)
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise LogFormatError("The file is UTF-16 text; save it as UTF-8 and try again.")
-        nul = data.find(b"\x00")
-        if nul >= 0:
-            line = data.count(b"\n", 0, nul) + 1
-            raise LogFormatError("This is a binary file, not a markdown text file.", line)
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            line = data.count(b"\n", 0, error.start) + 1
-            byte = data[error.start]
-            raise LogFormatError(
-                f"The file is not UTF-8 text (byte 0x{byte:02x} cannot be read); "
-                "save it as UTF-8 and try again.",
-                line,
-            ) from None
-    elif "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise LogFormatError("This is a binary file, not a markdown text file.", line)
-    text = text.removeprefix("\ufeff")
-    if not text.strip():
-        raise LogFormatError("The file is empty.")
-    return text
-
-
-def _split_lines(text):
-    """Split into lines without line ends or trailing blanks, leading tabs as spaces."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    for i, line in enumerate(lines):
-        line = line.rstrip()
-        if "\t" in line:
-            stripped = line.lstrip(" \t")
-            lead = len(line) - len(stripped)
-            # Tab stops every four columns, as in CommonMark.
-            line = line[:lead].expandtabs(4) + stripped
-        lines[i] = line
-    return lines
-
-
-# -- blocks -----------------------------------------------------------------------
-
-
-class _Block:
-    """A heading, list item, paragraph or fenced code block, with where it starts."""
-
-    __slots__ = ("kind", "start", "line", "text", "level", "blank_before", "lines", "numbers")
-
-    def __init__(self, kind, start, line, text, level=0, lines=None, numbers=None):
-        self.kind = kind
-        self.start = start  # index into the scanned lines
-        self.line = line  # 1-based line number in the file
-        self.text = text
-        self.level = level  # heading level
-        self.blank_before = False
-        self.lines = lines  # an item's body lines, dedented
-        self.numbers = numbers  # their line numbers
-
-
-def _indent(line):
-    return len(line) - len(line.lstrip(" "))
-
-
-def _kind(line, indent):
-    char = line[indent]
-    if char in "-*+" and _BULLET_RE.match(line):
-        return "item"
-    if indent <= 3:
-        if char == "#" and _HEADING_RE.match(line):
-            return "heading"
-        if char in "`~" and _FENCE_RE.match(line):
-            return "fence"
-        if char in "*_" and _GLUED_RE.match(line):
-            return "glued"
-    return "text"
-
-
-def _scan(lines, numbers, *, strict):
-    """Cut lines into blocks; strict makes an unclosed code fence an error."""
-    blocks = []
-    n = len(lines)
-    i = 0
-    blank = False
-    while i < n:
-        line = lines[i]
-        if not line:
-            blank = True
-            i += 1
-            continue
-        indent = _indent(line)
-        kind = _kind(line, indent)
-        if kind == "item":
-            match = _BULLET_RE.match(line)
-            spaces = len(match[3] or "")
-            block, i = _item(lines, numbers, i, indent, match[4] or "", spaces)
-        elif kind == "heading":
-            match = _HEADING_RE.match(line)
-            block = _Block("heading", i, numbers[i], (match[2] or "").strip(), len(match[1]))
-            i += 1
-        elif kind == "fence":
-            block, i = _fence(lines, numbers, i, strict)
-        elif kind == "glued":
-            match = _GLUED_RE.match(line)
-            label = _Block("para", i, numbers[i], match[2])
-            label.blank_before = blank
-            blocks.append(label)
-            blank = False
-            block, i = _item(lines, numbers, i, len(match[1]), match[3], 1)
-        else:
-            end = i + 1
-            while end < n and lines[end] and _kind(lines[end], _indent(lines[end])) == "text":
-                end += 1
-            text = "\n".join(line.strip() for line in lines[i:end])
-            block = _Block("para", i, numbers[i], text)
-            i = end
-        block.blank_before = blank
-        blank = False
-        blocks.append(block)
-    return blocks
-
-
-def _item(lines, numbers, start, indent, first, spaces):
-    """Read a list item: its first line, indented lines, and lazy continuation lines."""
-    content = indent + 1 + (spaces if 1 <= spaces <= 4 else 1)
-    n = len(lines)
-    end = start + 1
-    k = start + 1
-    previous_blank = False
-    while k < n:
-        line = lines[k]
-        if not line:
-            previous_blank = True
-            k += 1
-            continue
-        line_indent = _indent(line)
-        if line_indent > indent or (not previous_blank and _kind(line, line_indent) == "text"):
-            end = k + 1
-            previous_blank = False
-            k += 1
-            continue
-        break
-    body = [first]
-    for line in lines[start + 1 : end]:
-        body.append(line[min(_indent(line), content) :] if line else "")
-    block = _Block("item", start, numbers[start], "\n".join(body), 0, body, numbers[start:end])
-    return block, end
-
-
-def _fence(lines, numbers, start, strict):
-    match = _FENCE_RE.match(lines[start])
-    fence = match[2] or match[3]
-    indent = len(match[1])
-    n = len(lines)
-    end = start + 1
-    while end < n:
-        close = _FENCE_CLOSE_RE.match(lines[end])
-        if close and close[1][0] == fence[0] and len(close[1]) >= len(fence):
-            end += 1
-            break
-        end += 1
-    else:
-        if strict:
-            raise LogFormatError(
-                f"This code block ({fence}) is never closed: add a closing {fence} line.",
-                numbers[start],
-            )
-    text = "\n".join(line[min(_indent(line), indent) :] for line in lines[start:end])
-    return _Block("fence", start, numbers[start], text), end
+    chosen = reading if reading in found else next(iter(found))
+    doc = found[chosen]
+    doc.reading, doc.readings = chosen, list(found)
+    return doc
 
 
 # -- reading the blocks -------------------------------------------------------------
@@ -282,6 +107,7 @@ class _PaperState:
         self.entry = entry
         self.seen_curiosity = False
         self.seen_tldr = False
+        self.seen_meta = set()  # the metadata lines read: "authors", "read_on", ...
         self.link = None  # from a `Link:` line; "" for `Link: none`
         self.own_line = None  # (note, url, consumable) of the first URL-only block
         self.text_url = ""  # the first paper URL anywhere in the section
@@ -324,7 +150,7 @@ class _Parser:
         self.doc.warnings.append(ParseWarning(line=line, message=message))
 
     def run(self):
-        blocks = _scan(self.lines, range(1, len(self.lines) + 1), strict=True)
+        blocks = scan(self.lines, range(1, len(self.lines) + 1), strict=True)
         for block in blocks:
             if block.kind != "item" or block.blank_before:
                 # A lead-in takes only the bullets right below it, up to a blank line.
@@ -343,10 +169,7 @@ class _Parser:
             self._end_preamble(len(self.lines))
         self._end_paper()
         if not self.doc.papers:
-            raise LogFormatError(
-                "No paper sections found: each paper starts with a '##' or '###' heading, "
-                "like '### [1] Attention Is All You Need'."
-            )
+            return None
         self._number_papers()
         return self.doc
 
@@ -534,6 +357,11 @@ class _Parser:
             paper.link = url
             self.last = None
             return
+        if (found := meta_label(text)) and found[0] not in paper.seen_meta:
+            paper.seen_meta.add(found[0])
+            setattr(entry, *found)
+            self.last = None
+            return
         if not paper.seen_curiosity and (match := CURIOSITY_RE.match(text)):
             paper.seen_curiosity = True
             entry.curiosity, entry.curiosity_note = split_curiosity(text[match.end() :])
@@ -640,8 +468,8 @@ class _Parser:
             box = match[1]
             lines[0] = lines[0][match.end() :]
         # The first line is the question itself, even when it looks like a bullet.
-        scanned = ["?", *lines[1:]] if _BULLET_RE.match(lines[0]) else lines
-        children = _scan(scanned, block.numbers, strict=False)
+        scanned = ["?", *lines[1:]] if BULLET_RE.match(lines[0]) else lines
+        children = scan(scanned, block.numbers, strict=False)
         first = next((child for child in children if child.kind == "item"), None)
         if first is None:
             return "\n".join(lines).strip(), box, []

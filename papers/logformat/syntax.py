@@ -5,6 +5,8 @@ what one writes the other reads back. All patterns are compiled once and match
 at the start of a short string: the cost per line stays constant.
 """
 
+import datetime
+import json
 import re
 import string
 from urllib.parse import unquote, urlsplit
@@ -183,6 +185,8 @@ TLDR_RE = re.compile(r"tl[ \t]*;?[ \t]*dr[ \t]*:\s*", re.IGNORECASE)
 LINK_RE = re.compile(r"link[ \t]*:[ \t]*(\S+)$", re.IGNORECASE)
 TASK_RE = re.compile(r"\[([ xX])\](?:[ \t]+|(?=\n)|$)")
 RESOLUTION_RE = re.compile(r"(resolved|solved|resolution)[ \t]*:\s*", re.IGNORECASE)
+_META_RE = re.compile(r"(authors?|read on|tags|front matter)[ \t]*:[ \t]*(.*)$", re.IGNORECASE)
+META_LABELS = {"authors": "Authors", "read_on": "Read on", "tags": "Tags", "meta": "Front matter"}
 CHANGELOG_ITEM_RE = re.compile(
     r"(\d{4}-\d{2}-\d{2})(?:[ \t]*[:—–][ \t]*|[ \t]+-[ \t]+|[ \t]+|[ \t]*(?=\n|$))"
 )
@@ -292,11 +296,50 @@ def unescape_label(text, is_label):
     return None
 
 
+def meta_label(text):
+    """Return (field, value) of a one-line `Authors:`, `Read on:`, `Tags:` or `Front matter:`.
+
+    None when the line is none of them or its value does not read: an empty
+    author list, a date that is not YYYY-MM-DD, no tag, front matter that is
+    not a JSON object. Such a line stays a note.
+    """
+    if "\n" in text or not (match := _META_RE.match(text)):
+        return None
+    name, value = match[1].lower(), match[2].strip()
+    if name.startswith("author"):
+        return ("authors", value) if value else None
+    if name == "read on":
+        try:
+            return "read_on", datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
+    if name == "tags":
+        tags = [tag.strip() for tag in value.split(",") if tag.strip()]
+        return ("tags", tags) if tags else None
+    try:
+        meta = json.loads(value)
+    except ValueError:
+        return None
+    return ("meta", meta) if isinstance(meta, dict) and meta else None
+
+
+def write_meta(name, value):
+    """Write a paper's metadata field as the line meta_label reads."""
+    if name == "read_on":
+        value = value.isoformat()
+    elif name == "tags":
+        value = ", ".join(value)
+    elif name == "meta":
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return f"{META_LABELS[name]}: {value}"
+
+
 def is_note_label(text):
     """Tell whether a note body would be read as something other than a plain note."""
     return bool(
         CURIOSITY_RE.match(text)
         or TLDR_RE.match(text)
+        or meta_label(text)
         or (LINK_RE.match(text) and link_label(text) is not None)
         or _ANCHOR_RE.match(text)
     )

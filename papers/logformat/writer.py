@@ -23,6 +23,7 @@ from papers.logformat.syntax import (
     own_line_url,
     question_section,
     split_curiosity,
+    write_meta,
 )
 
 
@@ -59,6 +60,9 @@ def _item(text, indent=""):
 
 def _paper(paper):
     bullets = []
+    for name in ("authors", "read_on", "tags"):
+        if value := getattr(paper, name):
+            bullets += _item(write_meta(name, value))
     level, note = paper.curiosity.lower(), paper.curiosity_note
     if not level:
         # A note that starts with a level is read as that level: write it so.
@@ -67,6 +71,8 @@ def _paper(paper):
         bullets += _item("curiosity: " + (f"{level}, {note}" if level and note else level or note))
     if paper.tldr:
         bullets += _item("TL;DR: " + paper.tldr)
+    if paper.meta:
+        bullets += _item(write_meta("meta", paper.meta))
     previous = ""
     for entry in paper.notes:
         text = _note(entry)

@@ -26,7 +26,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from papers.forms import ImportForm
 from papers.logformat import LogFormatError, parse_log
-from papers.logformat.parser import human_size
+from papers.logformat.blocks import human_size
 from papers.models import Role, get_log_for_user
 from papers.transfer import (
     KINDS,

@@ -1,0 +1,220 @@
+"""Cut a markdown file into blocks: headings, list items, paragraphs, fenced code.
+
+Shared by the readings of papers/logformat/parser.py (headings, one file)
+and papers/logformat/lists.py (list items, table rows). `_scan` walks the
+lines once; every pattern matches at the start of one line.
+"""
+
+import re
+
+from papers.logformat.model import LogFormatError
+
+BULLET_RE = re.compile(r"( *)([-*+])(?:( +)(.*))?$")
+HEADING_RE = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*))?$")
+_FENCE_RE = re.compile(r"( {0,3})(?:(`{3,})[^`]*|(~{3,}).*)$")
+_FENCE_CLOSE_RE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*$")
+# A bold label with its colon, glued to the bullet that follows it:
+# `**Here are my scribbles:**- ABS: …`.
+_GLUED_RE = re.compile(
+    r"( {0,3})(\*\*[^*\n]*?:\*\*|__[^_\n]*?:__|\*\*[^*\n]+\*\*:|__[^_\n]+__:)[ \t]*[-*+][ \t]+(.*)$"
+)
+
+
+# -- decoding -------------------------------------------------------------------
+
+
+def human_size(n):
+    """Say how big n bytes are, for messages: "512 bytes", "3.2 KB", "20.0 MB"."""
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n} bytes"
+
+
+def decode(data, max_bytes):
+    if isinstance(data, str):
+        try:
+            size = len(data.encode("utf-8"))
+        except UnicodeEncodeError as error:
+            line = data.count("\n", 0, error.start) + 1
+            raise LogFormatError(
+                "The text holds an invalid character (a lone surrogate).", line
+            ) from None
+        text = data
+    else:
+        size = len(data)
+        text = None
+    if max_bytes is not None and size > max_bytes:
+        raise LogFormatError(
+            f"The file is {human_size(size)}; the limit is {human_size(max_bytes)}."
+        )
+    if text is None:
+        data = bytes(data)
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise LogFormatError("The file is UTF-16 text; save it as UTF-8 and try again.")
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            line = data.count(b"\n", 0, nul) + 1
+            raise LogFormatError("This is a binary file, not a markdown text file.", line)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            byte = data[error.start]
+            raise LogFormatError(
+                f"The file is not UTF-8 text (byte 0x{byte:02x} cannot be read); "
+                "save it as UTF-8 and try again.",
+                line,
+            ) from None
+    elif "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise LogFormatError("This is a binary file, not a markdown text file.", line)
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise LogFormatError("The file is empty.")
+    return text
+
+
+def split_lines(text):
+    """Split into lines without line ends or trailing blanks, leading tabs as spaces."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for i, line in enumerate(lines):
+        line = line.rstrip()
+        if "\t" in line:
+            stripped = line.lstrip(" \t")
+            lead = len(line) - len(stripped)
+            # Tab stops every four columns, as in CommonMark.
+            line = line[:lead].expandtabs(4) + stripped
+        lines[i] = line
+    return lines
+
+
+# -- blocks -----------------------------------------------------------------------
+
+
+class Block:
+    """A heading, list item, paragraph or fenced code block, with where it starts."""
+
+    __slots__ = ("kind", "start", "line", "text", "level", "blank_before", "lines", "numbers")
+
+    def __init__(self, kind, start, line, text, level=0, lines=None, numbers=None):
+        self.kind = kind
+        self.start = start  # index into the scanned lines
+        self.line = line  # 1-based line number in the file
+        self.text = text
+        self.level = level  # heading level
+        self.blank_before = False
+        self.lines = lines  # an item's body lines, dedented
+        self.numbers = numbers  # their line numbers
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip(" "))
+
+
+def _kind(line, indent):
+    char = line[indent]
+    if char in "-*+" and BULLET_RE.match(line):
+        return "item"
+    if indent <= 3:
+        if char == "#" and HEADING_RE.match(line):
+            return "heading"
+        if char in "`~" and _FENCE_RE.match(line):
+            return "fence"
+        if char in "*_" and _GLUED_RE.match(line):
+            return "glued"
+    return "text"
+
+
+def scan(lines, numbers, *, strict):
+    """Cut lines into blocks; strict makes an unclosed code fence an error."""
+    blocks = []
+    n = len(lines)
+    i = 0
+    blank = False
+    while i < n:
+        line = lines[i]
+        if not line:
+            blank = True
+            i += 1
+            continue
+        indent = _indent(line)
+        kind = _kind(line, indent)
+        if kind == "item":
+            match = BULLET_RE.match(line)
+            spaces = len(match[3] or "")
+            block, i = _item(lines, numbers, i, indent, match[4] or "", spaces)
+        elif kind == "heading":
+            match = HEADING_RE.match(line)
+            block = Block("heading", i, numbers[i], (match[2] or "").strip(), len(match[1]))
+            i += 1
+        elif kind == "fence":
+            block, i = _fence(lines, numbers, i, strict)
+        elif kind == "glued":
+            match = _GLUED_RE.match(line)
+            label = Block("para", i, numbers[i], match[2])
+            label.blank_before = blank
+            blocks.append(label)
+            blank = False
+            block, i = _item(lines, numbers, i, len(match[1]), match[3], 1)
+        else:
+            end = i + 1
+            while end < n and lines[end] and _kind(lines[end], _indent(lines[end])) == "text":
+                end += 1
+            text = "\n".join(line.strip() for line in lines[i:end])
+            block = Block("para", i, numbers[i], text)
+            i = end
+        block.blank_before = blank
+        blank = False
+        blocks.append(block)
+    return blocks
+
+
+def _item(lines, numbers, start, indent, first, spaces):
+    """Read a list item: its first line, indented lines, and lazy continuation lines."""
+    content = indent + 1 + (spaces if 1 <= spaces <= 4 else 1)
+    n = len(lines)
+    end = start + 1
+    k = start + 1
+    previous_blank = False
+    while k < n:
+        line = lines[k]
+        if not line:
+            previous_blank = True
+            k += 1
+            continue
+        line_indent = _indent(line)
+        if line_indent > indent or (not previous_blank and _kind(line, line_indent) == "text"):
+            end = k + 1
+            previous_blank = False
+            k += 1
+            continue
+        break
+    body = [first]
+    for line in lines[start + 1 : end]:
+        body.append(line[min(_indent(line), content) :] if line else "")
+    block = Block("item", start, numbers[start], "\n".join(body), 0, body, numbers[start:end])
+    return block, end
+
+
+def _fence(lines, numbers, start, strict):
+    match = _FENCE_RE.match(lines[start])
+    fence = match[2] or match[3]
+    indent = len(match[1])
+    n = len(lines)
+    end = start + 1
+    while end < n:
+        close = _FENCE_CLOSE_RE.match(lines[end])
+        if close and close[1][0] == fence[0] and len(close[1]) >= len(fence):
+            end += 1
+            break
+        end += 1
+    else:
+        if strict:
+            raise LogFormatError(
+                f"This code block ({fence}) is never closed: add a closing {fence} line.",
+                numbers[start],
+            )
+    text = "\n".join(line[min(_indent(line), indent) :] for line in lines[start:end])
+    return Block("fence", start, numbers[start], text), end
