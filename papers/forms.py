@@ -267,7 +267,7 @@ PAPER_FIELDS = {
     "title": ["title"],
     "link": ["url", "arxiv_id", "doi"],
     "authors": ["authors", "year"],
-    "status": ["status"],
+    "status": ["status", "read_on"],
     "curiosity": ["curiosity", "curiosity_note"],
     "tags": [],
     "tldr": ["tldr"],
@@ -328,6 +328,7 @@ def paper_field_form(name, *args, **kwargs):
         widgets={
             "tldr": forms.Textarea(attrs={"rows": 3}),
             "curiosity_note": forms.Textarea(attrs={"rows": 2}),
+            "read_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         },
     )
     return form_class(*args, **kwargs)

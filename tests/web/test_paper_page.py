@@ -243,3 +243,26 @@ def test_the_nav_badge_without_htmx_goes_to_the_questions_page(client, dave, log
 def test_the_nav_badge_is_hidden_from_outsiders(client, mallory, log):
     client.force_login(mallory)
     assert client.get(reverse("log_question_badge", args=[log.slug])).status_code == 404
+
+
+def test_the_day_a_paper_was_read_is_set_with_its_status_and_shown(client, carol, paper, htmx):
+    client.force_login(carol)
+    form = client.get(edit_url(paper, "status"), **htmx)
+    assert b'type="date"' in form.content and b'name="read_on"' in form.content
+    response = client.post(
+        edit_url(paper, "status"), {"version": 1, "status": "read", "read_on": "2024-03-05"}, **htmx
+    )
+    assert_partial(response, "field-status")
+    assert b'<time datetime="2024-03-05">5 Mar 2024</time>' in response.content
+    paper.refresh_from_db()
+    assert str(paper.read_on) == "2024-03-05"
+
+
+def test_a_day_that_is_no_date_is_refused_and_changes_nothing(client, carol, paper, htmx):
+    client.force_login(carol)
+    response = client.post(
+        edit_url(paper, "status"), {"version": 1, "status": "read", "read_on": "2024-02-30"}, **htmx
+    )
+    assert response.status_code == 422 and b"Enter a valid date" in response.content
+    paper.refresh_from_db()
+    assert (paper.status, paper.read_on) == ("to_read", None)
