@@ -15,6 +15,8 @@ from django import forms
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from papers.actions import EditConflict
+
 _WORDS = re.compile(r"\s+|[^\s]+")
 _LINES = re.compile(r"[^\n]*\n|[^\n]+")
 # The most token pairs a diff may compare: a word diff of two 50,000-character
@@ -160,3 +162,24 @@ def make_conflict(current, form, *, action_url, cancel_url, target, extra=None):
             )
         )
     return Conflict(current, action_url, cancel_url, target, fields, extra or {})
+
+
+def save_or_conflict(save, form, *, action_url, target, cancel_url=None, extra=None):
+    """Run an edit; return (what it returned, None), or (the item as saved, Conflict) when stale.
+
+    `save` is a call of an `actions.*_edit` with the form's version. The
+    conflict view's Cancel goes to `cancel_url`, by default the edit URL's
+    read-only view (`?show=1`).
+    """
+    try:
+        return save(), None
+    except EditConflict as error:
+        conflict = make_conflict(
+            error.current,
+            form,
+            action_url=action_url,
+            cancel_url=cancel_url or action_url + "?show=1",
+            target=target,
+            extra=extra,
+        )
+        return error.current, conflict

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from papers import actions
-from papers.conflicts import make_conflict
+from papers.conflicts import save_or_conflict
 from papers.forms import ChangeLogEntryForm
 from papers.models import ChangeLogEntry, Role, get_log_for_user, role_allows
 from papers.undo import UndoRefused, changelog_undo
@@ -132,18 +132,14 @@ def entry_edit(request, slug, pk):
     form = ChangeLogEntryForm(request.POST or None, instance=entry)
     conflict = None
     if request.method == "POST" and form.is_valid():
-        try:
-            entry = actions.changelog_edit(entry, by=request.user, **form.cleaned_data)
-        except actions.EditConflict as error:
-            url = reverse("changelog_edit", args=[log.slug, entry.pk])
-            conflict = make_conflict(
-                error.current,
-                form,
-                action_url=url,
-                cancel_url=reverse("changelog_entry", args=[log.slug, entry.pk]),
-                target=f"#entry-{entry.pk}",
-            )
-        else:
+        entry, conflict = save_or_conflict(
+            lambda: actions.changelog_edit(entry, by=request.user, **form.cleaned_data),
+            form,
+            action_url=reverse("changelog_edit", args=[log.slug, entry.pk]),
+            cancel_url=reverse("changelog_entry", args=[log.slug, entry.pk]),
+            target=f"#entry-{entry.pk}",
+        )
+        if conflict is None:
             entry.log = log
             return _entry_response(request, log, role, entry, "Entry saved")
     status = 409 if conflict else 422 if request.method == "POST" else 200

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import retarget, trigger_client_event
 
 from papers import actions
-from papers.conflicts import make_conflict
+from papers.conflicts import save_or_conflict
 from papers.forms import CommentForm, CommentMoveForm
 from papers.models import COMMENT_TARGETS, Comment, Paper, Role, get_log_for_user, paper_of
 from papers.templatetags.threads import dom_key
@@ -136,21 +136,17 @@ def comment_edit(request, slug, pk):
         editing = None
     elif request.method == "POST":
         if form.is_valid():
-            try:
-                comment = actions.comment_edit(comment, by=request.user, **form.cleaned_data)
-            except actions.EditConflict as error:
-                url = reverse("comment_edit", args=[log.slug, comment.pk])
-                conflict = make_conflict(
-                    error.current,
-                    form,
-                    action_url=url,
-                    cancel_url=url + "?show=1",
-                    target=f"#comment-{comment.pk}",
-                )
-                comment, status = error.current, 409
+            comment, conflict = save_or_conflict(
+                lambda: actions.comment_edit(comment, by=request.user, **form.cleaned_data),
+                form,
+                action_url=reverse("comment_edit", args=[log.slug, comment.pk]),
+                target=f"#comment-{comment.pk}",
+            )
+            if conflict is not None:
+                status = 409
+            elif not request.htmx:
+                return redirect(comment)
             else:
-                if not request.htmx:
-                    return redirect(comment)
                 editing = None
         else:
             status = 422

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import retarget, trigger_client_event
 
 from papers import actions
-from papers.conflicts import make_conflict
+from papers.conflicts import save_or_conflict
 from papers.forms import PAPER_FIELDS, NoteForm, paper_field_form
 from papers.models import (
     Comment,
@@ -161,26 +161,22 @@ def paper_field_edit(request, slug, number, field):
         editing = None
     elif request.method == "POST":
         if form.is_valid():
-            try:
-                actions.paper_edit(
+            _, conflict = save_or_conflict(
+                lambda: actions.paper_edit(
                     paper,
                     by=request.user,
                     version=form.cleaned_data["version"],
                     **form.revised_values(),
-                )
-            except actions.EditConflict as error:
-                url = reverse("paper_field_edit", args=[log.slug, number, field])
-                conflict = make_conflict(
-                    error.current,
-                    form,
-                    action_url=url,
-                    cancel_url=url + "?show=1",
-                    target=f"#field-{field}",
-                )
+                ),
+                form,
+                action_url=reverse("paper_field_edit", args=[log.slug, number, field]),
+                target=f"#field-{field}",
+            )
+            if conflict is not None:
                 status = 409
+            elif not request.htmx:
+                return redirect(paper)
             else:
-                if not request.htmx:
-                    return redirect(paper)
                 editing = None
             paper = get_paper(log, number)
         else:
@@ -277,21 +273,17 @@ def note_edit(request, slug, pk):
         editing = False
     elif request.method == "POST":
         if form.is_valid():
-            try:
-                note = actions.note_edit(note, by=request.user, **form.cleaned_data)
-            except actions.EditConflict as error:
-                url = reverse("note_edit", args=[log.slug, note.pk])
-                conflict = make_conflict(
-                    error.current,
-                    form,
-                    action_url=url,
-                    cancel_url=url + "?show=1",
-                    target=f"#note-content-{note.pk}",
-                )
-                note, status = error.current, 409
+            note, conflict = save_or_conflict(
+                lambda: actions.note_edit(note, by=request.user, **form.cleaned_data),
+                form,
+                action_url=reverse("note_edit", args=[log.slug, note.pk]),
+                target=f"#note-content-{note.pk}",
+            )
+            if conflict is not None:
+                status = 409
+            elif not request.htmx:
+                return redirect(note)
             else:
-                if not request.htmx:
-                    return redirect(note)
                 editing = False
         else:
             status = 422
