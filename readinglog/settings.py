@@ -275,6 +275,10 @@ X_FRAME_OPTIONS = "DENY"
 
 # Uploaded log files larger than this are refused (issue #3).
 READINGLOG_MAX_IMPORT_BYTES = env_int("READINGLOG_MAX_IMPORT_BYTES", 20 * 1024 * 1024)
+# At most this many markdown files in one import: a folder, a zip or a multiple
+# upload (issue #9). The upload of more files at once is refused by Django too.
+READINGLOG_MAX_IMPORT_FILES = env_int("READINGLOG_MAX_IMPORT_FILES", 1000)
+DATA_UPLOAD_MAX_NUMBER_FILES = READINGLOG_MAX_IMPORT_FILES
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -1,59 +1,110 @@
+"""Import a reading log from a markdown file, a folder or a .zip of them, or a JSON backup."""
+
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_slug
 
-from papers.logformat import LogFormatError
+from papers.logformat import READINGS, LogFormatError
+from papers.logformat.files import parse_files, read_archive, read_folder
 from papers.models import ReadingLog, User, validate_not_reserved
-from papers.transfer import import_json, import_markdown
+from papers.transfer import import_json, save_document
 
 
 class Command(BaseCommand):
-    help = "Import a reading log from a markdown file (or a JSON export) and say what it created."
+    help = (
+        "Import a reading log from a markdown file, a folder or a .zip of markdown files "
+        "(or a JSON export) and say what it created."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="the file to import")
+        parser.add_argument(
+            "path", help="the file, folder (every .md, .markdown and .txt in it) or .zip to import"
+        )
         parser.add_argument("--log", metavar="SLUG", help="add to this log (created if missing)")
         parser.add_argument("--owner", metavar="USERNAME", help="who the imported entries are by")
         parser.add_argument("--format", choices=["markdown", "json"], default="markdown")
         parser.add_argument("--dry-run", action="store_true", help="show what would be created")
+        parser.add_argument(
+            "--reading",
+            choices=list(READINGS),
+            help="read the files this way rather than the one the importer judges best: "
+            + "; ".join(f"{key}: {label}" for key, label in READINGS.items()),
+        )
 
-    def handle(self, path, log=None, owner=None, format="markdown", dry_run=False, **options):
+    def handle(
+        self,
+        path,
+        log=None,
+        owner=None,
+        format="markdown",
+        dry_run=False,
+        reading=None,
+        **options,
+    ):
         if log is not None:
             try:
                 validate_slug(log)
                 validate_not_reserved(log)
             except ValidationError as error:
                 raise CommandError(f"--log {log!r}: {' '.join(error.messages)}") from None
+        source = Path(path)
+        if format == "json":
+            if dry_run:
+                raise CommandError("--dry-run works with markdown files only.")
+            try:
+                restored = import_json(self._read(source), slug=log)
+            except LogFormatError as error:
+                raise CommandError(f"{path}: {error}") from None
+            self.stdout.write(f"Restored {restored} ({restored.slug}).")
+            return
         try:
-            data = Path(path).read_bytes()
-        except OSError as error:
-            raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
-        try:
-            if format == "json":
-                if dry_run:
-                    raise CommandError("--dry-run works with markdown files only.")
-                restored = import_json(data, slug=log)
-                self.stdout.write(f"Restored {restored} ({restored.slug}).")
-                return
-            result = import_markdown(
-                data, owner=self._owner(owner), log=self._log(log), slug=log, dry_run=dry_run
+            files, name = self._files(source)
+            document = parse_files(
+                files, max_bytes=settings.READINGLOG_MAX_IMPORT_BYTES, reading=reading, name=name
+            )
+            result = save_document(
+                document, owner=self._owner(owner), log=self._log(log), slug=log, dry_run=dry_run
             )
         except LogFormatError as error:
             raise CommandError(f"{path}: {error}") from None
+        if source.is_dir() or len(files) > 1:
+            count = len(files)
+            self.stdout.write(f"Read {count} file{'s' if count != 1 else ''} from {path}.")
         verb = "Would create" if result.dry_run else "Created"
         where = "a new log" if result.created_log else "the log"
         self.stdout.write(f"{verb} in {where} {result.log.title!r} ({result.log.slug}):")
         for line in result.summary():
             self.stdout.write(f"  {line}")
         for warning in result.warnings:
-            self.stdout.write(f"  warning, line {warning.line}: {warning.message}")
+            where = f"{warning.file}, line" if warning.file and len(files) > 1 else "line"
+            self.stdout.write(f"  warning, {where} {warning.line}: {warning.message}")
         for item in result.skipped:
             where = f"line {item.line}" if item.line else "change log"
             self.stdout.write(f"  left alone, {where}: {item.message}")
         if result.dry_run:
             self.stdout.write("Dry run: nothing was written.")
+
+    def _read(self, path):
+        try:
+            return path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
+
+    def _files(self, path):
+        """Return the (name, bytes) files to read and the name a log of several takes."""
+        limits = {
+            "max_bytes": settings.READINGLOG_MAX_IMPORT_BYTES,
+            "max_files": settings.READINGLOG_MAX_IMPORT_FILES,
+        }
+        if path.is_dir():
+            return read_folder(path, **limits), path.resolve().name
+        data = self._read(path)
+        if path.suffix.lower() == ".zip":
+            return read_archive(data, **limits), path.stem
+        return [(path.name, data)], ""
 
     def _owner(self, username):
         if username:

@@ -1,0 +1,252 @@
+"""Read several files as one log: a folder of per-paper notes, a .zip, a multiple upload.
+
+    parse_files(files, *, max_bytes=None, reading=None, name="") -> LogDocument
+        Read every (name, bytes) file with parse_log, in name order, and join
+        their papers into one document.
+    read_archive(data, *, max_bytes, max_files) -> [(name, bytes)]
+        The markdown files of a .zip, in memory (never extracted to disk).
+    read_folder(path, *, max_bytes, max_files) -> [(name, bytes)]
+        The markdown files of a folder and its subfolders (hidden ones left out).
+
+People who keep one file per paper (`paper_notes/2024-03-05-attention.md`,
+a Jekyll `_posts/` folder) bring the folder or a zip of it; a file name's date
+becomes the `read_on` of its papers when they have none.
+"""
+
+import io
+import os
+import zipfile
+import zlib
+from pathlib import Path, PurePosixPath
+
+from papers.logformat.blocks import human_size
+from papers.logformat.dates import file_name_day
+from papers.logformat.model import LogDocument, LogFormatError, ParseWarning
+from papers.logformat.parser import MAX_PAPER_NUMBER, parse_log
+
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".txt")
+
+
+def is_markdown_name(name):
+    """Tell whether a file name is one the import reads (.md, .markdown, .txt, any case)."""
+    return name.lower().endswith(MARKDOWN_SUFFIXES)
+
+
+def parse_files(files, *, max_bytes=None, reading=None, name=""):
+    """Read several markdown files as one log; raise LogFormatError naming the file.
+
+    `files` is a list of (file name, bytes or str). `max_bytes` caps their
+    total size, `reading` (a key of READINGS) is asked of every file (a file
+    that cannot be read that way keeps its own best reading, as parse_log
+    does), `name` is the folder's or the zip's name, the log's title when the
+    first file has none.
+
+    Papers keep the numbers their files give them unless another file used
+    the number first; those are renumbered after the largest number. The
+    document's `reading` is the one asked for, or the one every file was read
+    in ("" when the files were read in different ways); `readings` is every
+    reading that found papers in some file.
+    """
+    if not files:
+        raise LogFormatError("There are no markdown files (.md, .markdown or .txt) to import.")
+    total = sum(_size(data) for _, data in files)
+    if max_bytes is not None and total > max_bytes:
+        raise LogFormatError(
+            f"The files are {human_size(total)} in all; the limit is {human_size(max_bytes)}."
+        )
+    files = sorted(files, key=lambda item: item[0])
+    several = len(files) > 1
+    documents = []
+    for file_name, data in files:
+        try:
+            document = parse_log(data, reading=reading, name=PurePosixPath(file_name).name)
+        except LogFormatError as error:
+            if not several:
+                raise
+            where = f"{file_name}, line {error.line}" if error.line else file_name
+            raise LogFormatError(f"{where}: {error.message}") from None
+        documents.append((file_name, document))
+    return _join(documents, reading=reading, name=name)
+
+
+def _size(data):
+    return len(data.encode("utf-8", "surrogatepass")) if isinstance(data, str) else len(data)
+
+
+def _join(documents, *, reading, name):
+    """Put the files' documents together: papers in file order, warnings naming their file."""
+    joined = LogDocument()
+    descriptions = []
+    used = set()
+    next_number = 1 + max(
+        (paper.number for _, document in documents for paper in document.papers), default=0
+    )
+    readings = []
+    for file_name, document in documents:
+        for warning in document.warnings:
+            warning.file = file_name
+        joined.warnings.extend(document.warnings)
+        if not joined.title:
+            joined.title = document.title
+        elif document.title:
+            # A later file's title is kept with the description it heads.
+            descriptions.append(document.title)
+        if document.description:
+            descriptions.append(document.description)
+        joined.changelog.extend(document.changelog)
+        day = file_name_day(PurePosixPath(file_name).name)
+        alone = len(document.papers) == 1
+        for paper in document.papers:
+            if paper.read_on is None and day is not None:
+                paper.read_on = day
+            if paper.number in used:
+                if next_number > MAX_PAPER_NUMBER:
+                    raise LogFormatError(
+                        f"{file_name}, line {paper.line}: [{paper.number}] is taken by an "
+                        f"earlier file and there is no free number left to give it."
+                    )
+                if not alone:
+                    joined.warnings.append(
+                        ParseWarning(
+                            line=paper.line,
+                            message=f"[{paper.number}] is taken by an earlier file: "
+                            f"numbered [{next_number}].",
+                            file=file_name,
+                        )
+                    )
+                paper.number = next_number
+                next_number += 1
+            used.add(paper.number)
+            joined.papers.append(paper)
+        for key in document.readings:
+            if key not in readings:
+                readings.append(key)
+    joined.title = joined.title or name
+    joined.description = "\n\n".join(descriptions)
+    chosen = {document.reading for _, document in documents}
+    if reading is not None:
+        joined.reading = reading
+    else:
+        joined.reading = chosen.pop() if len(chosen) == 1 else ""
+    joined.readings = readings
+    return joined
+
+
+# -- archives and folders ---------------------------------------------------------
+
+
+def _wanted(path):
+    """Tell whether a member or file path is a markdown file outside hidden folders and __MACOSX."""
+    parts = PurePosixPath(path).parts
+    if not parts or any(part.startswith(".") or part == "__MACOSX" for part in parts):
+        return False
+    return is_markdown_name(parts[-1])
+
+
+def _too_many(count, max_files, where):
+    return LogFormatError(
+        f"{where} holds {count} markdown files; the limit is {max_files}. "
+        "Import it in several parts."
+    )
+
+
+def _too_big(max_bytes):
+    return LogFormatError(
+        f"The markdown files in the zip are larger than {human_size(max_bytes)} in all, the limit."
+    )
+
+
+def read_archive(data, *, max_bytes, max_files):
+    """Return the (name, bytes) of the markdown files in a .zip, by name; raise LogFormatError.
+
+    Only .md, .markdown and .txt members are read (no directories, dotfiles,
+    hidden folders or __MACOSX/). A zip bomb is refused twice over: by the
+    sizes its members declare, then while reading, each read stops one byte
+    past what is left of `max_bytes` whatever the header says. Encrypted
+    members and more than `max_files` markdown files are refused. Nothing is
+    written to disk.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        raise LogFormatError("This .zip file is damaged or is not a zip file.") from None
+    with archive:
+        members = sorted(
+            (info for info in archive.infolist() if not info.is_dir() and _wanted(info.filename)),
+            key=lambda info: info.filename,
+        )
+        if len(members) > max_files:
+            raise _too_many(len(members), max_files, "The zip")
+        if not members:
+            raise LogFormatError(
+                "The zip holds no markdown files (.md, .markdown or .txt) to import."
+            )
+        if sum(info.file_size for info in members) > max_bytes:
+            raise _too_big(max_bytes)
+        files = []
+        left = max_bytes
+        for info in members:
+            if info.flag_bits & 0x1:
+                raise LogFormatError(
+                    f"{info.filename} is encrypted in the zip: zip it again without a password."
+                )
+            content = _read_member(archive, info, left)
+            if len(content) > left:
+                raise _too_big(max_bytes)
+            left -= len(content)
+            files.append((info.filename, content))
+    return files
+
+
+def _read_member(archive, info, limit):
+    """Read at most limit + 1 bytes of a member: enough to tell that it is over the limit."""
+    try:
+        with archive.open(info) as member:
+            return member.read(limit + 1)
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+    ):
+        raise LogFormatError(
+            f"{info.filename} cannot be read from the zip: the zip is damaged "
+            "or compressed in a way the import does not know."
+        ) from None
+
+
+def read_folder(path, *, max_bytes, max_files):
+    """Return the (relative name, bytes) of the markdown files under a folder, by name.
+
+    Hidden files and folders (a leading dot) are left out, and so is
+    __MACOSX. Raise LogFormatError past `max_files` files or `max_bytes` in all.
+    """
+    root = Path(path)
+    found = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d != "__MACOSX")
+        for file_name in names:
+            relative = (Path(folder) / file_name).relative_to(root).as_posix()
+            if _wanted(relative):
+                found.append(relative)
+                if len(found) > max_files:
+                    raise _too_many(f"more than {max_files}", max_files, f"{root.name}/")
+    found.sort()
+    files = []
+    total = 0
+    for relative in found:
+        try:
+            data = (root / relative).read_bytes()
+        except OSError as error:
+            raise LogFormatError(f"Cannot read {relative}: {error.strerror}.") from None
+        total += len(data)
+        if total > max_bytes:
+            raise LogFormatError(
+                f"The markdown files in {root.name}/ are larger than {human_size(max_bytes)} "
+                "in all, the limit."
+            )
+        files.append((relative, data))
+    return files
