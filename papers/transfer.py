@@ -98,33 +98,45 @@ def save_document(document, *, owner, log=None, title=None, slug=None, dry_run=F
 
 
 def _check_lengths(document):
-    limits = {"title": MAX_TITLE, "url": 500, "arxiv_id": 40, "doi": 200, "authors": 1000}
     for paper in document.papers:
-        for name, limit in limits.items():
-            if len(getattr(paper, name)) > limit:
-                raise LogFormatError(
-                    f"The paper's {name} is longer than {limit} characters.", line=paper.line
-                )
-        for tag in paper.tags:
-            if len(tag) > 50:
-                raise LogFormatError(
-                    f"The tag “{_short(tag)}” is longer than 50 characters.", line=paper.line
-                )
-        if len(json.dumps(paper.meta)) > MAX_TEXT:
-            raise LogFormatError("The paper's front matter is too long.", line=paper.line)
-        _check_text(paper.tldr, "A TL;DR", paper.line)
-        for note in paper.notes:
-            _check_text(note.body, "A note", note.line or paper.line)
-        for question in paper.questions:
-            line = question.line or paper.line
-            _check_text(question.body, "A question", line)
-            _check_text(question.resolution, "A resolution", line)
-            for reply in question.replies:
-                _check_text(reply, "A reply to the question", line)
+        try:
+            _check_paper(paper)
+        except LogFormatError as error:
+            if not paper.file:
+                raise
+            # Several files read as one log: the line is the file's.
+            where = f"{paper.file}, line {error.line}" if error.line else paper.file
+            raise LogFormatError(f"{where}: {error.message}") from None
     for item in document.changelog:
         _check_text(item.text, "A change-log entry", item.line)
     if len(document.title) > 200:
         raise LogFormatError("The log's title is longer than 200 characters.", line=1)
+
+
+def _check_paper(paper):
+    """Refuse a paper whose fields or texts are longer than the database or the app takes."""
+    limits = {"title": MAX_TITLE, "url": 500, "arxiv_id": 40, "doi": 200, "authors": 1000}
+    for name, limit in limits.items():
+        if len(getattr(paper, name)) > limit:
+            raise LogFormatError(
+                f"The paper's {name} is longer than {limit} characters.", line=paper.line
+            )
+    for tag in paper.tags:
+        if len(tag) > 50:
+            raise LogFormatError(
+                f"The tag “{_short(tag)}” is longer than 50 characters.", line=paper.line
+            )
+    if len(json.dumps(paper.meta)) > MAX_TEXT:
+        raise LogFormatError("The paper's front matter is too long.", line=paper.line)
+    _check_text(paper.tldr, "A TL;DR", paper.line)
+    for note in paper.notes:
+        _check_text(note.body, "A note", note.line or paper.line)
+    for question in paper.questions:
+        line = question.line or paper.line
+        _check_text(question.body, "A question", line)
+        _check_text(question.resolution, "A resolution", line)
+        for reply in question.replies:
+            _check_text(reply, "A reply to the question", line)
 
 
 def _check_text(text, what, line):
@@ -173,13 +185,13 @@ def _save(document, *, owner, log, title, slug, render):
                 result.skipped.append(
                     _warning(entry.line, f"“{entry.title}” is [{paper.number}] in the trash "
                              f"({in_log.why_trashed(paper)}): left out, with its notes and "
-                             "questions.")
+                             "questions.", entry.file)
                 )  # fmt: skip
                 continue
             if paper.number != entry.number:
                 result.warnings.append(
                     _warning(entry.line, f"“{entry.title}” is [{paper.number}] in this log; "
-                             "what is new in the file was added to it.")
+                             "what is new in the file was added to it.", entry.file)
                 )  # fmt: skip
             matched.append((entry, paper))
             continue
@@ -189,7 +201,11 @@ def _save(document, *, owner, log, title, slug, render):
             while number in taken:
                 number += 1
             result.warnings.append(
-                _warning(entry.line, f"[{entry.number}] is taken in this log; added as [{number}].")
+                _warning(
+                    entry.line,
+                    f"[{entry.number}] is taken in this log; added as [{number}].",
+                    entry.file,
+                )
             )
         paper = Paper(
             log=log,
@@ -283,8 +299,8 @@ def _already_in_log(entry, existing, by_title, used):
     return candidate
 
 
-def _warning(line, message):
-    return ParseWarning(line=line, message=message)
+def _warning(line, message, file=""):
+    return ParseWarning(line=line, message=message, file=file)
 
 
 def _short(text):
@@ -438,12 +454,13 @@ class _InLog:
                 self.entries.setdefault((date.fromisoformat(data["date"]), data["text"]), EDITED)
 
 
-def _left_out(result, line, what, why, *, with_replies=False):
+def _left_out(result, entry, what, why, *, with_replies=False):
     if why == EDITED:
-        result.skipped.append(_warning(line, f"{what} {why}: the edited text stays."))
+        message = f"{what} {why}: the edited text stays."
     else:
         tail = ", with its replies" if with_replies else ""
-        result.skipped.append(_warning(line, f"{what} {why}: left out{tail}."))
+        message = f"{what} {why}: left out{tail}."
+    result.skipped.append(_warning(entry.line, message, entry.file))
 
 
 def _save_notes_and_questions(log, new_papers, matched, in_log, *, owner, now, result, render):
@@ -456,7 +473,7 @@ def _save_notes_and_questions(log, new_papers, matched, in_log, *, owner, now, r
             if why:
                 text = f"{note.anchor_label}: {note.body}" if note.anchor_label else note.body
                 what = f"The note “{_short(text)}” on [{paper.number}]"
-                _left_out(result, entry.line, what, why)
+                _left_out(result, entry, what, why)
             if why is not None:
                 continue
             notes.append(
@@ -472,7 +489,7 @@ def _save_notes_and_questions(log, new_papers, matched, in_log, *, owner, now, r
             question, why = in_log.question(paper.pk, item)
             if why:
                 what = f"The question “{_short(item.body)}” on [{paper.number}]"
-                _left_out(result, entry.line, what, why, with_replies=question is None)
+                _left_out(result, entry, what, why, with_replies=question is None)
             if why is not None and question is None:
                 continue
             if question is None:
@@ -491,7 +508,7 @@ def _save_notes_and_questions(log, new_papers, matched, in_log, *, owner, now, r
                 why = in_log.reply(question.pk, body) if question.pk else None
                 if why:
                     what = f"A reply “{_short(body)}” to “{_short(item.body)}” on [{paper.number}]"
-                    _left_out(result, entry.line, what, why)
+                    _left_out(result, entry, what, why)
                 if why is not None:
                     continue
                 replies.append(

@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from papers.actions import trash
 from papers.logformat import LogFormatError
 from papers.logformat.files import parse_files, read_archive, read_folder
 from papers.models import Note, Paper, ReadingLog
@@ -331,3 +332,35 @@ def test_import_log_takes_a_reading(alice, tmp_path):
     assert ReadingLog.objects.get().papers.count() == 2
     with pytest.raises(CommandError, match="invalid choice"):
         call_command("import_log", str(path), "--owner", "alice", "--reading", "sideways")
+
+
+def test_each_paper_names_its_file_when_there_are_several():
+    document = parse_files([("b.md", ACOUSTICS), ("a.md", OPTICS)])
+
+    assert [paper.file for paper in document.papers] == ["a.md", "a.md", "b.md", "b.md"]
+    assert parse_files([("a.md", OPTICS)]).papers[0].file == ""
+
+
+def test_a_text_too_long_for_the_database_names_its_file(alice, tmp_path):
+    long_title = "T" * 600
+    (tmp_path / "a.md").write_bytes(OPTICS)
+    (tmp_path / "b.md").write_text(f"# Log\n\n### [7] {long_title}\n\n- note\n")
+
+    with pytest.raises(CommandError, match=r"b\.md, line 3: The paper's title is longer"):
+        call_command("import_log", str(tmp_path), "--owner", "alice")
+
+
+def test_reimporting_a_folder_into_its_log_names_the_files_of_what_was_left_alone(alice, tmp_path):
+    (tmp_path / "a.md").write_bytes(OPTICS)
+    (tmp_path / "b.md").write_bytes(ACOUSTICS)
+    call_command(
+        "import_log", str(tmp_path), "--owner", "alice", "--log", "phys", stdout=StringIO()
+    )
+    note = Note.objects.get(body="Bass traps help below 120 Hz.")
+    trash(note, by=alice)  # a re-import leaves a trashed note out
+    out = StringIO()
+
+    call_command("import_log", str(tmp_path), "--owner", "alice", "--log", "phys", stdout=out)
+
+    assert "left alone, b.md, line 3: The note “Bass traps help below 120 Hz.”" in out.getvalue()
+    assert not Note.objects.filter(body="Bass traps help below 120 Hz.").exists()

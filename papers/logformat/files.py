@@ -41,8 +41,10 @@ def parse_files(files, *, max_bytes=None, reading=None, name=""):
     does), `name` is the folder's or the zip's name, the log's title when the
     first file has none.
 
-    Papers keep the numbers their files give them unless another file used
-    the number first; those are renumbered after the largest number. The
+    When there are several files, each paper's `file` names the one it comes
+    from, and so does each warning's. Papers keep the numbers their files give
+    them unless another file used the number first; those are renumbered
+    after the largest number. The
     document's `reading` is the one asked for, or the one every file was read
     in ("" when the files were read in different ways); `readings` is every
     reading that found papers in some file.
@@ -66,15 +68,15 @@ def parse_files(files, *, max_bytes=None, reading=None, name=""):
             where = f"{file_name}, line {error.line}" if error.line else file_name
             raise LogFormatError(f"{where}: {error.message}") from None
         documents.append((file_name, document))
-    return _join(documents, reading=reading, name=name)
+    return _join(documents, several=several, reading=reading, name=name)
 
 
 def _size(data):
     return len(data.encode("utf-8", "surrogatepass")) if isinstance(data, str) else len(data)
 
 
-def _join(documents, *, reading, name):
-    """Put the files' documents together: papers in file order, warnings naming their file."""
+def _join(documents, *, several, reading, name):
+    """Put the files' documents together: papers in file order, naming their file when several."""
     joined = LogDocument()
     descriptions = []
     used = set()
@@ -97,6 +99,8 @@ def _join(documents, *, reading, name):
         day = file_name_day(PurePosixPath(file_name).name)
         alone = len(document.papers) == 1
         for paper in document.papers:
+            if several:
+                paper.file = file_name
             if paper.read_on is None and day is not None:
                 paper.read_on = day
             if paper.number in used:

@@ -83,6 +83,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  warning, {where} {warning.line}: {warning.message}")
         for item in result.skipped:
             where = f"line {item.line}" if item.line else "change log"
+            if item.file:
+                where = f"{item.file}, {where}"
             self.stdout.write(f"  left alone, {where}: {item.message}")
         if result.dry_run:
             self.stdout.write("Dry run: nothing was written.")
