@@ -18,6 +18,11 @@ shows the text as typed and logs it.
 Images load only from the site and `data:` unless READINGLOG_REMOTE_IMAGES
 allows remote ones (issue #8); `show_images` turns each image a page would
 not show into its alt text.
+
+Notes are rendered as their writers meant them (issue #9): lists nest however
+far the writer indented them and may start right under a line of text
+(`normalize_list_indents`), an ordered list starts at its first number, and a
+heading never outranks the page's own (`clamp_headings`).
 """
 
 import html
@@ -35,6 +40,10 @@ from markdown.extensions import Extension
 from markdown.extensions.tables import TableExtension, TableProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
+from mdx_truly_sane_lists.mdx_truly_sane_lists import (
+    TrulySaneListExtension,
+    TrulySaneOListProcessor,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +59,9 @@ def too_long(text, what, limit=MAX_TEXT):
 
 
 _LIST_ITEM = re.compile(r"^( *)(?:[-*+]|\d{1,9}[.)])(?: |$)")
+# An item that may start a list right under a line of text, as in CommonMark:
+# a bullet or "1.", with some text (so "In\n1986. we" stays a sentence).
+_INTERRUPTING_ITEM = re.compile(r" {0,3}(?:[-*+]|1\.) +\S")
 _FENCE = re.compile(r"^ *(```|~~~)")
 
 
@@ -58,11 +70,18 @@ def normalize_list_indents(lines):
 
     People nest bullets with two, three or four spaces or a tab; the list
     extension wants one fixed step. Lines under an item (continuations, code)
-    move with it; fenced code outside lists is left alone.
+    move with it; fenced code outside lists is left alone. Lists nest at most
+    MAX_NESTING deep (Python-Markdown recurses per level): deeper items stay
+    on the deepest level. People also start a list right under a line of
+    text ("The paper:" then "- it does x"); a blank line goes in between, so
+    Python-Markdown sees a list and not more lines of the paragraph.
     """
     out, stack, shift, fence = [], [], 0, None
+    after_text = False  # the line before is text outside lists, code and raw HTML
+    after_blank = True
     for line in lines:
         width = len(line) - len(line.lstrip(" "))
+        text_line = False
         if not line.strip():
             out.append(line)
         elif fence:
@@ -70,24 +89,32 @@ def normalize_list_indents(lines):
             if line.strip().startswith(fence):
                 fence = None
         elif (item := _LIST_ITEM.match(line)) and (stack or width < 4):
+            if not stack and after_text and _INTERRUPTING_ITEM.match(line):
+                out.append("")
             while stack and width < stack[-1] - 1:
                 stack.pop()
             if not stack:
                 stack = [width]
             elif width >= stack[-1] + 2:
-                stack.append(width)
+                if len(stack) < MAX_NESTING:
+                    stack.append(width)
             else:
                 stack[-1] = width
             level_indent = 2 * (len(stack) - 1)
             shift = level_indent - width
             out.append(" " * level_indent + line[len(item[1]) :])
         elif width == 0:
+            # Right under an item, a line is part of it (a lazy continuation).
+            text_line = not line.startswith("<") and (after_blank or not stack)
             stack, shift = [], 0
             out.append(line)
         else:
             out.append(_shifted(line, width, shift if stack else 0))
+            text_line = not stack and width < 4 and not line.lstrip().startswith("<")
         if not fence and (match := _FENCE.match(line)) and line.count(match[1]) == 1:
             fence = match[1]
+            text_line = False
+        after_text, after_blank = text_line, not line.strip()
     return out
 
 
@@ -556,15 +583,44 @@ class ReadinglogExtension(Extension):
         md.treeprocessors.register(_LinearInlineProcessor(md), "inline", 20)
 
 
+class _OListProcessor(TrulySaneOListProcessor):
+    """Ordered lists that start where the author's numbering starts: `3.` gives `<ol start="3">`.
+
+    The importer splits a numbered list across notes, so a note may begin at
+    "3.". The truly-sane processor drops the number (sane_lists keeps it,
+    but is replaced). As in CommonMark, a number has at most nine digits:
+    a longer one is text, so the start is always a small integer.
+    """
+
+    LAZY_OL = False
+
+    def __init__(self, parser):
+        super().__init__(parser)
+        indent = self.tab_length - 1
+        self.RE = re.compile(rf"^[ ]{{0,{indent}}}\d{{1,9}}\.[ ]+(.*)")
+        self.CHILD_RE = re.compile(rf"^[ ]{{0,{indent}}}((\d{{1,9}}\.))[ ]+(.*)")
+
+    def get_items(self, block):
+        items = super().get_items(block)
+        self.STARTSWITH = str(int(self.STARTSWITH))  # "007." starts at 7
+        return items
+
+
+class _ListExtension(TrulySaneListExtension):
+    """Lists nested by two spaces a level (normalize_list_indents makes every list so)."""
+
+    def extendMarkdown(self, md):
+        super().extendMarkdown(md)
+        md.parser.blockprocessors.register(_OListProcessor(md.parser), "olist", 50)
+
+
 EXTENSIONS = [
     ReadinglogExtension(),
     "fenced_code",
     _TableExtension(),
-    "sane_lists",
-    "mdx_truly_sane_lists",  # nested lists indented by two spaces, as people type them
+    _ListExtension(nested_indent=2, truly_sane=True),
     "nl2br",
 ]
-EXTENSION_CONFIGS = {"mdx_truly_sane_lists": {"nested_indent": 2, "truly_sane": True}}
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "dl", "dt",
@@ -599,10 +655,12 @@ def sanitize_html(html):
 
 
 def _filter_attribute(tag, attribute, value):
-    """Allow only `language-*` classes and `data:` only in an image's source.
+    """Allow only `language-*` classes, `data:` only in an image's source, numbers as starts.
 
     Authors cannot borrow the app's own CSS; a `data:` link could be a page.
     """
+    if attribute == "start":
+        return value if _LIST_START.fullmatch(value) else None
     if attribute == "class":
         classes = [c for c in value.split() if c.startswith("language-")]
         return " ".join(classes) or None
@@ -612,6 +670,7 @@ def _filter_attribute(tag, attribute, value):
     return value
 
 
+_LIST_START = re.compile(r"-?[0-9]{1,9}")  # an `ol` start, as the list renderer writes one
 _URL_IGNORED = re.compile(r"[\t\n\r]")
 _URL_TRIMMED = "".join(map(chr, range(0x21)))  # C0 controls and space
 
@@ -674,6 +733,23 @@ def show_images(markup):
     return _IMAGE_OR_LINK.sub(replace, markup)
 
 
+# == Headings in a text ==
+#
+# A text is shown under the page's own headings: the paper's title (h1) and
+# "Notes" or "Questions" (h2). A `#` or `##` in a note (or `<h1>` in its raw
+# HTML) would outrank them and break the page's outline for screen readers,
+# so they become h3, the highest level a text may have; `###` to `######`
+# keep their level. nh3 writes every heading tag without attributes, and
+# `<` in text as `&lt;`, so the tags are exactly these.
+_TOP_HEADING = re.compile(r"<(/?)h[12]>")
+TOP_HEADING_LEVEL = 3
+
+
+def clamp_headings(markup):
+    """Turn h1 and h2 into h3 in sanitized HTML: a text never outranks the page's headings."""
+    return _TOP_HEADING.sub(rf"<\1h{TOP_HEADING_LEVEL}>", markup)
+
+
 _local = threading.local()
 
 
@@ -683,9 +759,7 @@ def _converter():
     # thread, reset before each use and dropped after a failure.
     md = getattr(_local, "md", None)
     if md is None:
-        md = _local.md = _markdown.Markdown(
-            extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS
-        )
+        md = _local.md = _markdown.Markdown(extensions=EXTENSIONS)
     return md.reset()
 
 
@@ -694,7 +768,7 @@ def render_markdown(text):
     if not text or not text.strip():
         return ""
     try:
-        return show_images(sanitize_html(_converter().convert(text)))
+        return show_images(clamp_headings(sanitize_html(_converter().convert(text))))
     except Exception:
         # A failed conversion leaves parser state behind (a RecursionError
         # left every later list nested): the next render builds a new one.

@@ -200,9 +200,7 @@ def test_a_failed_render_shows_the_text_as_typed_and_the_next_render_is_normal(m
 
 def python_markdown():
     """Return Python-Markdown as configured here, with its own inline and table processors."""
-    md = markdown.Markdown(
-        extensions=renderer.EXTENSIONS, extension_configs=renderer.EXTENSION_CONFIGS
-    )
+    md = markdown.Markdown(extensions=renderer.EXTENSIONS)
     md.treeprocessors.register(InlineProcessor(md), "inline", 20)
     table = md.parser.blockprocessors["table"]
     md.parser.blockprocessors.register(TableProcessor(md.parser, table.config), "table", 75)
