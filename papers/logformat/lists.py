@@ -3,15 +3,673 @@
 `read_items` reads each item of a numbered or bulleted list that names a
 paper as a paper, its nested bullets as notes; `read_rows` reads each row of
 a table of papers (`| # | Paper | Link | Notes |`). Each returns a
-LogDocument, or None when the file is not written that way.
+LogDocument, or None when the file is not written that way (fewer than two
+papers), so parse_log can pick the reading that fits.
+
+Both walk the file once, cutting it into headings, lists, tables and other
+text. Headings above the papers that group them (a day, a month, a topic)
+become the papers' `read_on` date or tags; every other line that is not a
+paper is kept, in the description before the first paper and as a note of
+the paper above it after that. Every pattern matches at the start of a line
+or scans a line once, so a 50,000-character table row costs no more than
+reading it.
 """
+
+import re
+import textwrap
+from dataclasses import dataclass, field
+
+from papers.logformat.blocks import HEADING_RE
+from papers.logformat.dates import grouping_heading
+from papers.logformat.model import LogDocument, NoteEntry, PaperEntry, ParseWarning
+from papers.logformat.syntax import detect_link, is_paper_url, link_ids
+
+MAX_PAPER_NUMBER = 2**31 - 1
+# Fewer papers than this and the file is not a list (or table) of papers.
+MIN_PAPERS = 2
+
+# A list item: up to three spaces, `-`, `*`, `+` or `1.` / `1)`, then text.
+_ITEM_RE = re.compile(r"( {0,3})(?:([-*+])|(\d{1,9})([.)]))(?:( +)(.*))?$")
+_FENCE_OPEN_RE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_DELIMITER_CELL_RE = re.compile(r":?-+:?")
+# The canonical format's paper heading: a file written that way is no list of papers.
+_NUMBERED_HEADING_RE = re.compile(r" {0,3}#{2,3}[ \t]+\[\d+\]")
+# A markdown link `[text](url)` (an image when `!` comes first) and a bare URL.
+_MD_LINK_RE = re.compile(r"(!?)\[([^\[\]\n]*)\]\(<?(https?://[^\s()<>]+)>?\)", re.IGNORECASE)
+_BARE_URL_RE = re.compile(r"https?://[^\s<>\"'`\[\]()]+", re.IGNORECASE)
+_ID_RE = re.compile(
+    r"\b(?:arxiv:[ \t]?\d{4}\.\d{4,5}(?:v\d+)?|doi:[ \t]?10\.\d{4,9}/[^\s\])]+)", re.IGNORECASE
+)
+_URL_TRAILING = ".,;:!?*_~'\""
+_WORD_RE = re.compile(r"[^\W\d_]+")
+# Link texts that only say where the link goes (`[arXiv](…)`, `[pdf](…)`):
+# the link becomes the paper's url and its text is not kept as a note.
+_LINK_WORDS = frozenset("arxiv pdf paper link url abs html doi openreview".split())
+_SEPARATORS = " \t-–—:;,.|/"
+_BOLD_PREFIX_RE = re.compile(r"(\*\*|__)([^*_\n]{1,80}?)(?::\1|\1[ \t]*[:\-–—])[ \t]*")
+_INITIAL_RE = re.compile(r"\b[A-Z]\.")
+_BR_RE = re.compile(r"<br[ \t]*/?>", re.IGNORECASE)
+_EMPHASIS = "*_`"
+
+# What the columns of a table of papers mean, by their header.
+_COLUMNS = {
+    "number": ("#", "no", "nr", "n", "num", "number", "n°", "nº", "idx"),
+    "paper": ("paper", "papers", "title", "paper title", "name", "paper name", "article"),
+    "link": ("link", "links", "url", "arxiv", "pdf", "paper link", "doi"),
+    "notes": (
+        "notes",
+        "note",
+        "comments",
+        "comment",
+        "summary",
+        "remarks",
+        "thoughts",
+        "takeaways",
+        "key idea",
+        "key ideas",
+        "description",
+    ),
+    "tldr": ("tl;dr", "tldr", "tl dr"),
+    "authors": ("authors", "author", "by"),
+    "date": ("date", "read", "read on", "date read", "when"),
+    "tags": ("tags", "tag", "topic", "topics", "category", "categories", "area"),
+}
+_COLUMN_ROLE = {name: role for role, names in _COLUMNS.items() for name in names}
 
 
 def read_items(lines, text):
     """Return the papers of a list of papers (the "items" reading), or None."""
-    return None
+    return _Reader(lines, "items").run()
 
 
 def read_rows(lines, text):
     """Return the papers of a table of papers (the "rows" reading), or None."""
-    return None
+    return _Reader(lines, "rows").run()
+
+
+# -- cutting the file -------------------------------------------------------------
+
+
+@dataclass
+class _Chunk:
+    """A heading, list item, table or run of other text: lines [start, end) of the file."""
+
+    kind: str  # "heading", "item", "table" or "text"
+    start: int
+    end: int
+    level: int = 0  # a heading's level
+    text: str = ""  # a heading's text, an item's first line
+    number: int | None = None  # an ordered item's number
+    ordered: bool = False
+    body: list[str] = field(default_factory=list)  # an item's further lines, dedented
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip(" "))
+
+
+def _is_delimiter_row(line):
+    cells = _split_cells(line)
+    return bool(cells) and all(_DELIMITER_CELL_RE.fullmatch(cell.strip()) for cell in cells)
+
+
+def _table_starts(lines, i):
+    return "|" in lines[i] and i + 1 < len(lines) and _is_delimiter_row(lines[i + 1])
+
+
+def _block_starts(lines, i):
+    """Tell whether line i starts a heading, list item, code fence or table."""
+    line = lines[i]
+    return bool(
+        HEADING_RE.match(line)
+        or _ITEM_RE.match(line)
+        or _FENCE_OPEN_RE.match(line)
+        or _table_starts(lines, i)
+    )
+
+
+def _cut(lines):
+    """Cut the file into chunks in one pass; blank lines separate them."""
+    chunks = []
+    n = len(lines)
+    i = 0
+    while i < n:
+        line = lines[i]
+        if not line:
+            i += 1
+            continue
+        if heading := HEADING_RE.match(line):
+            text = (heading[2] or "").strip()
+            chunks.append(_Chunk("heading", i, i + 1, len(heading[1]), text))
+            i += 1
+        elif fence := _FENCE_OPEN_RE.match(line):
+            i = _fenced(lines, i, fence[1], chunks)
+        elif item := _ITEM_RE.match(line):
+            i = _item(lines, i, item, chunks)
+        elif _table_starts(lines, i):
+            end = i + 2
+            while end < n and "|" in lines[end]:
+                end += 1
+            chunks.append(_Chunk("table", i, end))
+            i = end
+        else:
+            end = i + 1
+            while end < n and lines[end] and not _block_starts(lines, end):
+                end += 1
+            chunks.append(_Chunk("text", i, end))
+            i = end
+    return chunks
+
+
+def _fenced(lines, start, fence, chunks):
+    end = start + 1
+    while end < len(lines):
+        close = lines[end].strip()
+        end += 1
+        if close.startswith(fence) and not close.strip(fence[0]):
+            break
+    chunks.append(_Chunk("text", start, end))
+    return end
+
+
+def _item(lines, start, match, chunks):
+    """Cut one list item: its first line, lines indented under it, lazy continuation lines."""
+    indent = len(match[1])
+    marker = len(match[2] or "") + len(match[3] or "") + len(match[4] or "")
+    spaces = len(match[5] or "")
+    content = indent + marker + (spaces if 1 <= spaces <= 4 else 1)
+    n = len(lines)
+    end = start + 1
+    k = start + 1
+    previous_blank = False
+    while k < n:
+        line = lines[k]
+        if not line:
+            previous_blank = True
+            k += 1
+            continue
+        if _indent(line) > indent or (not previous_blank and not _block_starts(lines, k)):
+            end = k + 1
+            previous_blank = False
+            k += 1
+            continue
+        break
+    body = [line[min(_indent(line), content) :] if line else "" for line in lines[start + 1 : end]]
+    number = int(match[3]) if match[3] else None
+    chunks.append(
+        _Chunk(
+            "item",
+            start,
+            end,
+            text=(match[6] or "").strip(),
+            number=number,
+            ordered=number is not None,
+            body=body,
+        )
+    )
+    return end
+
+
+# -- what an item's first line (or a title cell) says --------------------------------
+
+
+@dataclass
+class _Head:
+    title: str
+    url: str = ""
+    authors: str = ""
+    rest: str = ""  # every other word of the line, kept as a note
+
+
+@dataclass
+class _Link:
+    start: int
+    end: int
+    url: str
+    text: str = ""  # a markdown link's text; "" for a bare URL or an id
+    markdown: bool = False
+
+
+def _links(text):
+    """Return the links of a line in order: markdown links, bare URLs, `arXiv:` / `doi:` ids.
+
+    Bare URLs and ids are looked for only between the markdown links, so
+    each character is read a bounded number of times.
+    """
+    found = []
+    gaps = []
+    at = 0
+    for match in _MD_LINK_RE.finditer(text):
+        gaps.append((at, match.start()))
+        at = match.end()
+        if not match[1]:
+            found.append(_Link(match.start(), match.end(), match[3], match[2], markdown=True))
+    gaps.append((at, len(text)))
+    for start, end in gaps:
+        for match in _BARE_URL_RE.finditer(text, start, end):
+            url = match[0].rstrip(_URL_TRAILING)
+            found.append(_Link(match.start(), match.start() + len(url), url))
+        for match in _ID_RE.finditer(text, start, end):
+            found.append(_Link(match.start(), match.end(), detect_link(match[0])[0]))
+    found.sort(key=lambda link: link.start)
+    return found
+
+
+def _is_generic(link):
+    """Tell whether a link's text only names the site or the file (`arXiv`, `pdf`)."""
+    if not link.markdown:
+        return True
+    in_url = set(_WORD_RE.findall(link.url.lower()))
+    return all(
+        word in _LINK_WORDS or word in in_url for word in _WORD_RE.findall(link.text.lower())
+    )
+
+
+def _plain(text):
+    """Strip the emphasis around a title: `**Title**` → `Title`."""
+    return text.strip(_SEPARATORS).strip(_EMPHASIS).strip()
+
+
+def _split_venue(title):
+    """Split `Title (NeurIPS 2023)` into ("Title", "(NeurIPS 2023)"); the venue may be ""."""
+    if not title.endswith(")"):
+        return title, ""
+    open_at = title.rfind("(")
+    venue = title[open_at:]
+    if open_at <= 0 or not re.search(r"(?:19|20)\d\d", venue):
+        return title, ""
+    return title[:open_at].rstrip(), venue
+
+
+def _looks_like_authors(text):
+    """Tell whether text reads as an author list: `Vaswani et al.`, `A. Smith, B. Jones`."""
+    if "et al" in text.lower() or _INITIAL_RE.search(text):
+        return True
+    parts = [part.strip() for part in re.split(r",| and | & ", text.rstrip(".")) if part.strip()]
+    return len(parts) >= 2 and all(
+        len(part.split()) <= 3 and all(word[:1].isupper() for word in part.split())
+        for part in parts
+    )
+
+
+def _split_authors(title):
+    """Split `Title. Authors` or `Title, Authors et al.` into (title, authors)."""
+    for separator in (". ", ", "):
+        at = title.find(separator)
+        if at > 0 and _looks_like_authors(title[at + 2 :]):
+            return title[:at].strip(), title[at + 2 :].strip()
+    return title, ""
+
+
+def _read_head(text):
+    """Read the title, link and authors in an item's first line; None when it has no title.
+
+    `[Title](url) - comment`, `**Short**: Title. [arXiv](url)`,
+    `Title (Venue 2023) [pdf](url) [code](url)`, `Title, Authors. arXiv:2401.01234`:
+    the title without markup, the first paper link as the url, and the rest
+    of the line, short name, venue and comment, as `rest`.
+    """
+    links = _links(text)
+    first = links[0] if links else None
+    chosen = next((link for link in links if is_paper_url(link.url)), first)
+    lead_end = first.start if first else len(text)
+    prefix_end = 0
+    if (short := _BOLD_PREFIX_RE.match(text)) and _has_words(text[short.end() : lead_end]):
+        # `**Short name**: Title …`; but in `**Title**: [arXiv](url)` the bold is the title.
+        prefix_end = short.end()
+    lead = text[prefix_end:lead_end]
+    authors = ""
+    if first is not None and first.markdown and not _is_generic(first) and _lead_is_label(lead):
+        title = _plain(first.text)
+        title_end = first.end
+        # A title link that is not the paper's link keeps its URL in the note.
+        pieces = [(first.start, first.end, "" if chosen is first else f"<{first.url}>")]
+    else:
+        start = prefix_end + len(lead) - len(lead.lstrip())
+        whole = lead.strip().rstrip(_SEPARATORS).rstrip()
+        title_end = start + len(whole)
+        title, venue = _split_venue(whole)
+        title, authors = _split_authors(title)
+        title = _plain(title)
+        pieces = [(start, title_end, venue)]
+    if not _has_words(title):
+        return None
+    if chosen is not None and chosen.start >= title_end and _is_generic(chosen):
+        pieces.append((chosen.start, chosen.end, ""))
+    rest = _cut_out(text, pieces)
+    return _Head(title=title, url=chosen.url if chosen else "", authors=authors, rest=rest)
+
+
+def _has_words(text):
+    return bool(_WORD_RE.search(text)) or any(char.isdigit() for char in text)
+
+
+def _lead_is_label(lead):
+    """Tell whether the text before a link is nothing or a short label: ``, `Paper:`, `1)`."""
+    stripped = lead.strip().strip(_EMPHASIS).strip()
+    return not stripped or (stripped.endswith(":") and len(stripped.split()) <= 4)
+
+
+def _cut_out(text, pieces):
+    """Return text with the spans (start, end, replacement) replaced, tidied into a note."""
+    out = []
+    at = 0
+    for start, end, replacement in sorted(pieces):
+        if start < at:
+            continue
+        out.append(text[at:start])
+        out.append(replacement)
+        at = end
+    out.append(text[at:])
+    rest = " ".join("".join(out).split()).strip(_SEPARATORS)
+    return rest if _has_words(rest) else ""
+
+
+# -- table rows ----------------------------------------------------------------------
+
+
+def _split_cells(line):
+    """Split a table row into its cells; `\\|` is a pipe inside a cell."""
+    line = line.strip()
+    if line.startswith("|"):
+        line = line[1:]
+    if line.endswith("|") and not line.endswith("\\|"):
+        line = line[:-1]
+    cells = []
+    current = []
+    for piece in line.split("|"):
+        current.append(piece)
+        if piece.endswith("\\"):
+            current[-1] = piece[:-1]
+            continue
+        cells.append("|".join(current).strip())
+        current = []
+    if current:
+        cells.append("|".join(current).strip())
+    return cells
+
+
+def _column_role(header):
+    name = " ".join(header.strip(_EMPHASIS + " :.").lower().split())
+    return _COLUMN_ROLE.get(name, "")
+
+
+# -- the reader ----------------------------------------------------------------------
+
+
+class _Reader:
+    """Read the chunks of a file as papers (list items or table rows) and the text around them."""
+
+    def __init__(self, lines, reading):
+        self.lines = lines
+        self.reading = reading
+        self.found_as = "list item" if reading == "items" else "table row"
+        self.doc = LogDocument()
+        self.numbers = []  # each paper's own number (list or `#` column), or None
+        self.groups = []  # [(level, "day" | "tag", value)] of the headings above
+
+    def warn(self, line, message):
+        self.doc.warnings.append(ParseWarning(line=line, message=message))
+
+    def run(self):
+        if any(_NUMBERED_HEADING_RE.match(line) for line in self.lines):
+            return None
+        chunks = _cut(self.lines)
+        units = self._units(chunks)
+        if sum(1 for unit in units if unit[0] == "paper") < MIN_PAPERS:
+            return None
+        used = self._used_headings(units)
+        for index, unit in enumerate(units):
+            kind = unit[0]
+            if kind == "heading":
+                self._heading(unit[1], index in used)
+            elif kind == "paper":
+                self._paper(unit[1])
+            else:
+                self._text(*unit[1:])
+        self._number_papers()
+        return self.doc
+
+    # -- units: headings, papers and text, in file order -------------------------
+
+    def _units(self, chunks):
+        """Group the chunks: ("heading", chunk), ("paper", paper) or ("text", start, end)."""
+        units = []
+        i = 0
+        n = len(chunks)
+        while i < n:
+            chunk = chunks[i]
+            if chunk.kind == "item":
+                end = i + 1
+                while (
+                    end < n and chunks[end].kind == "item" and chunks[end].ordered == chunk.ordered
+                ):
+                    end += 1
+                units += self._list(chunks[i:end])
+                i = end
+                continue
+            if chunk.kind == "table" and self.reading == "rows":
+                units += self._table(chunk)
+            elif chunk.kind == "heading":
+                units.append(("heading", chunk))
+            else:
+                units.append(("text", chunk.start, chunk.end))
+            i += 1
+        return units
+
+    def _list(self, items):
+        """Read a list as papers when most of its items name a paper with a link."""
+        whole = [("text", items[0].start, items[-1].end)]
+        if self.reading != "items":
+            return whole
+        heads = [_read_head(item.text) for item in items]
+        linked = sum(1 for head in heads if head is not None and head.url)
+        if linked * 2 <= len(items):
+            return whole
+        units = []
+        for item, head in zip(items, heads, strict=True):
+            if head is None:
+                units.append(("text", item.start, item.end))
+                continue
+            lines = ([head.rest] if head.rest else []) + item.body
+            first = item.start + 1 if head.rest else item.start + 2
+            numbers = list(range(first, first + len(lines)))
+            units.append(("paper", _Paper(head, item.start + 1, item.number, lines, numbers)))
+            if not head.url:
+                self.warn(
+                    item.start + 1,
+                    "Guessed: this list item has no link; it is read as a paper "
+                    "because the items around it are papers.",
+                )
+        return units
+
+    def _table(self, chunk):
+        """Read a table as papers when its header names a paper column."""
+        header = _split_cells(self.lines[chunk.start])
+        roles = [_column_role(cell) for cell in header]
+        whole = [("text", chunk.start, chunk.end)]
+        if "paper" not in roles:
+            return whole
+        units = []
+        for index in range(chunk.start + 2, chunk.end):
+            paper = self._row(index, header, roles)
+            if paper is None:
+                units.append(("text", index, index + 1))
+            else:
+                units.append(("paper", paper))
+        return units
+
+    def _row(self, index, header, roles):
+        """Read one table row as a paper; None when its paper cell is empty."""
+        cells = [_BR_RE.sub("\n", cell) for cell in _split_cells(self.lines[index])]
+        title_column = roles.index("paper")
+        if title_column >= len(cells) or not (head := _read_head(cells[title_column])):
+            return None
+        notes = [head.rest] if head.rest else []
+        number = None
+        tags = []
+        day = None
+        for column, cell in enumerate(cells):
+            if column == title_column or not cell:
+                continue
+            name = header[column] if column < len(header) else ""
+            role = roles[column] if column < len(roles) else ""
+            if role == "number" and cell.isdigit() and len(cell) <= 10 and number is None:
+                number = int(cell)
+            elif role == "link" and not head.url and (links := _links(cell)):
+                chosen = next((link for link in links if is_paper_url(link.url)), links[0])
+                head.url = chosen.url
+                dropped = [(chosen.start, chosen.end, "")] if _is_generic(chosen) else []
+                rest = _cut_out(cell, dropped)
+                if rest:
+                    notes.append(f"{name}: {rest}")
+            elif role == "notes":
+                notes.append(cell)
+            elif role == "tldr":
+                notes.append(f"TL;DR: {cell}")
+            elif role == "authors" and not head.authors and "\n" not in cell:
+                head.authors = cell
+            elif role == "tags":
+                tags += [tag.strip() for tag in cell.replace("\n", ",").split(",") if tag.strip()]
+            elif role == "date" and day is None and (found := grouping_heading(cell)):
+                if found[0] == "day":
+                    day = found[1]
+                if found[0] != "day" or day.isoformat() != cell:
+                    # `March 5, 2024` or `2024`: the date alone would lose words.
+                    notes.append(f"{name}: {cell}")
+            else:
+                notes.append(f"{name}: {cell}" if name else cell)
+        lines = []
+        for note in notes:
+            first, *more = note.split("\n")
+            lines.append(f"- {first}")
+            lines += [f"  {line}" if line else "" for line in more]
+        paper = _Paper(head, index + 1, number, lines, [index + 1] * len(lines))
+        paper.tags, paper.day = tags, day
+        return paper
+
+    # -- headings ---------------------------------------------------------------
+
+    def _used_headings(self, units):
+        """Return the indexes of the headings with a paper below them (before the next one)."""
+        used = set()
+        open_headings = []  # [(level, index)]
+        for index, unit in enumerate(units):
+            if unit[0] == "heading":
+                level = unit[1].level
+                while open_headings and open_headings[-1][0] >= level:
+                    open_headings.pop()
+                open_headings.append((level, index))
+            elif unit[0] == "paper":
+                used.update(heading for _, heading in open_headings)
+                open_headings.clear()
+        return used
+
+    def _heading(self, chunk, used):
+        """Take a heading as the title, a group of the papers below it, or text."""
+        self.groups = [group for group in self.groups if group[0] < chunk.level]
+        if chunk.level == 1 and not self.doc.title and not self.doc.papers:
+            self.doc.title = chunk.text
+            return
+        found = grouping_heading(chunk.text)
+        if not used or not chunk.text or (found and found[0] == "contents"):
+            self._text(chunk.start, chunk.end)
+            return
+        if found and found[0] == "day":
+            self.groups.append((chunk.level, "day", found[1]))
+            if found[1].isoformat() != chunk.text.strip(" \t*_`[]():."):
+                self.groups.append((chunk.level, "tag", _tag(chunk.text)))
+            self.warn(chunk.start + 1, "Read as the date the papers below it were read.")
+        else:
+            self.groups.append((chunk.level, "tag", _tag(chunk.text)))
+            self.warn(chunk.start + 1, "Read as a tag of the papers below it, not as a paper.")
+
+    # -- papers and text -----------------------------------------------------------
+
+    def _paper(self, paper):
+        # parser.py imports this module: import its section reader when it is needed.
+        from papers.logformat.parser import read_section
+
+        head = paper.head
+        entry = PaperEntry(
+            number=0,
+            title=head.title,
+            authors=head.authors,
+            line=paper.line,
+            found_as=self.found_as,
+        )
+        warnings = read_section(entry, paper.lines, paper.numbers, link=head.url or None)
+        self.doc.warnings += warnings
+        if head.url:
+            entry.url = head.url
+            entry.arxiv_id, entry.doi = link_ids(head.url)
+        days = [value for _, kind, value in self.groups if kind == "day"]
+        if entry.read_on is None and (days or paper.day):
+            entry.read_on = paper.day or days[-1]
+        tags = [value for _, kind, value in self.groups if kind == "tag"] + paper.tags
+        entry.tags = list(dict.fromkeys(tags + entry.tags))
+        self.doc.papers.append(entry)
+        self.numbers.append(paper.number)
+
+    def _text(self, start, end):
+        """Keep lines that are no paper: in the description, or as a note of the paper above."""
+        text = textwrap.dedent("\n".join(self.lines[start:end])).strip("\n")
+        if not text.strip():
+            return
+        if self.doc.papers:
+            self.doc.papers[-1].notes.append(NoteEntry(body=text, line=start + 1))
+            return
+        text = _no_headings(text)
+        description = self.doc.description
+        self.doc.description = f"{description}\n\n{text}" if description else text
+
+    def _number_papers(self):
+        """Use the list's or the `#` column's numbers when they are unique, else count in order."""
+        numbers = self.numbers
+        if (
+            None not in numbers
+            and len(set(numbers)) == len(numbers)
+            and all(1 <= number <= MAX_PAPER_NUMBER for number in numbers)
+        ):
+            for entry, number in zip(self.doc.papers, numbers, strict=True):
+                entry.number = number
+            return
+        for position, entry in enumerate(self.doc.papers, start=1):
+            entry.number = position
+        if any(number is not None for number in numbers):
+            self.warn(
+                self.doc.papers[0].line,
+                "The papers' numbers are missing or used twice; they are numbered in order.",
+            )
+
+
+@dataclass
+class _Paper:
+    """A list item or table row read as a paper, before its section is read."""
+
+    head: _Head
+    line: int
+    number: int | None
+    lines: list[str]  # its section: the rest of the first line, nested lines
+    numbers: list[int]
+    tags: list[str] = field(default_factory=list)
+    day: object = None
+
+
+def _tag(text):
+    """Make a tag of a heading's text: no emphasis, no commas (a tag list is comma-separated)."""
+    return " ".join(text.replace(",", " ").strip(" \t*_`[]():.").split())
+
+
+def _no_headings(text):
+    """Write the `##` and `###` headings of kept text as bold lines.
+
+    In the description they would read back as papers.
+    """
+    out = []
+    for line in text.split("\n"):
+        match = HEADING_RE.match(line)
+        if match and len(match[1]) in (2, 3) and match[2]:
+            line = f"**{match[2].strip()}**"
+        out.append(line)
+    return "\n".join(out)

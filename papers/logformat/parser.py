@@ -553,3 +553,37 @@ def _paper_number(digits, line):
 def _asks(text):
     """Tell whether a bullet ends with a question mark (closing quotes aside)."""
     return text.rstrip(_QUESTION_END_CHARS).endswith("?")
+
+
+def read_section(entry, lines, numbers, *, link=None):
+    """Read lines as the section of a paper that has no heading of its own, into entry.
+
+    A paper written as a list item or a table row (papers/logformat/lists.py)
+    has its notes as nested bullets; they follow the same rules as the lines
+    under a paper heading: labels, curiosity, TL;DR, questions, lead-ins.
+    `numbers` are the lines' numbers in the file; `link` is the paper's link
+    when the item named one (a `Link:` line then stays a note). A heading
+    opens a question section or is a note. Return the warnings.
+    """
+    parser = _Parser(lines, "\n".join(lines))
+    parser.area = "notes"
+    parser.paper = _PaperState(entry)
+    parser.paper.link = link
+    for block in scan(lines, numbers, strict=False):
+        if block.kind != "item" or block.blank_before:
+            parser.lead_in = None
+        if block.kind == "heading":
+            section = question_section(block.text)
+            if section:
+                parser.area = "questions"
+                parser.paper.section = section
+                parser.paper.question = None
+                parser.last = None
+                continue
+            parser.area = "notes"
+        if parser.area == "questions":
+            parser._question_block(block)
+        else:
+            parser._note_block(block)
+    parser._end_paper()
+    return parser.doc.warnings

@@ -1,0 +1,280 @@
+"""Papers written as list items or table rows: the "items" and "rows" readings."""
+
+import datetime
+import re
+import time
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from papers.logformat import parse_log, write_log
+from papers.models import Paper, ReadingLog
+from tests.logformat.helpers import missing_words, words
+
+SHAPES = Path(__file__).resolve().parent / "shapes"
+# List markers (`1.`) are numbering, not words; the labels a link or a column
+# header only names (`[arXiv](…)`, `| Link |`) are not kept twice.
+_MARKER_RE = re.compile(r"^( *)\d{1,9}[.)] ", re.MULTILINE)
+_LINK_RE = re.compile(r"\[([^\[\]]*)\]\((https?://[^()\s]+)\)")
+
+
+def without_markup(source):
+    """Drop list numbers, `<br>` and the text of links that only repeats their URL."""
+    source = _MARKER_RE.sub(r"\1", source).replace("<br>", "\n")
+    return _LINK_RE.sub(
+        lambda m: m[2] if set(words(m[1])) <= set(words(m[2])) | set(LABELS) else m[0], source
+    )
+
+
+LABELS = ("arxiv", "pdf", "paper", "title", "link", "notes", "comments")
+LABELS += ("authors", "date", "tags")
+
+FIXTURES = [
+    ("items-daily.md", "items", "list item"),
+    ("items-bullets.md", "items", "list item"),
+    ("rows-table.md", "rows", "table row"),
+    ("rows-monthly.md", "rows", "table row"),
+]
+
+
+def read(name, reading):
+    return parse_log((SHAPES / name).read_text(), reading=reading)
+
+
+def notes(paper):
+    return [note.body for note in paper.notes]
+
+
+@pytest.mark.parametrize(("name", "reading", "found_as"), FIXTURES)
+def test_every_word_reaches_the_export_and_the_export_is_a_fixpoint(name, reading, found_as):
+    source = (SHAPES / name).read_text()
+    doc = parse_log(source, reading=reading)
+    assert doc.reading == reading
+    assert {paper.found_as for paper in doc.papers} == {found_as}
+    export = write_log(doc)
+    assert not missing_words(without_markup(source), export, ignore=LABELS)
+    again = parse_log(export)
+    assert again == doc
+    assert write_log(again) == export
+
+
+@pytest.mark.parametrize(("name", "reading", "found_as"), FIXTURES)
+def test_the_parser_offers_the_reading_and_chooses_it_for_the_shape(name, reading, found_as):
+    doc = parse_log((SHAPES / name).read_text())
+    assert doc.reading == reading
+    assert reading in doc.readings
+
+
+# -- list items ------------------------------------------------------------------
+
+
+def test_a_daily_numbered_list_reads_short_names_links_dates_and_nested_notes():
+    doc = read("items-daily.md", "items")
+    assert doc.title == "Daily paper queue"
+    assert doc.description.startswith("What I skimmed each morning")
+    titles = [paper.title for paper in doc.papers]
+    assert titles[:2] == [
+        "An Image is Worth 16x16 Words",
+        "Learning Transferable Visual Models From Natural Language Supervision",
+    ]
+    vit, clip, mae, dino, swin = doc.papers
+    assert (vit.url, vit.arxiv_id) == ("https://arxiv.org/abs/2010.11929", "2010.11929")
+    assert swin.arxiv_id == "2103.14030"
+    # The short name is kept as a note; nested bullets follow the note rules.
+    assert notes(vit)[0] == "**ViT**"
+    assert vit.curiosity == "high"
+    assert [(n.anchor_label, n.body) for n in vit.notes if n.anchor_kind] == [
+        ("Figure 1", "the whole pipeline fits in one picture.")
+    ]
+    assert clip.tldr.startswith("contrastive pairs")
+    # Date headings are the day read; a heading in words keeps its words as a tag.
+    assert [paper.read_on for paper in doc.papers] == [
+        datetime.date(2024, 3, 4),
+        datetime.date(2024, 3, 4),
+        datetime.date(2024, 3, 5),
+        datetime.date(2024, 3, 5),
+        datetime.date(2024, 3, 6),
+    ]
+    assert mae.tags == ["March 5 2024"] and vit.tags == []
+    # A paragraph between two lists goes to the paper above it.
+    assert notes(dino)[-1].startswith("Slow day")
+    # The lists restart at 1 every day: the papers are numbered in order.
+    assert [paper.number for paper in doc.papers] == [1, 2, 3, 4, 5]
+    assert any("numbered in order" in w.message for w in doc.warnings)
+
+
+def test_bulleted_items_read_venues_authors_arxiv_ids_and_comments():
+    doc = read("items-bullets.md", "items")
+    attention, gpt3, scaling, chinchilla, dpr, realm = doc.papers
+    assert attention.title == "Attention Is All You Need"
+    assert attention.url == "https://arxiv.org/pdf/1706.03762.pdf"
+    assert attention.arxiv_id == "1706.03762"
+    assert notes(attention)[0] == (
+        "(NeurIPS 2017) [code](https://github.com/tensorflow/tensor2tensor)"
+    )
+    assert (gpt3.title, gpt3.authors) == ("Language Models are Few-Shot Learners", "Brown et al")
+    assert gpt3.url == "https://arxiv.org/abs/2005.14165"
+    assert scaling.arxiv_id == "2001.08361"
+    # No link, but its list is a list of papers.
+    assert (chinchilla.title, chinchilla.url) == (
+        "Chinchilla follow-up, still looking for the link",
+        "",
+    )
+    assert any("has no link" in w.message and w.line == 12 for w in doc.warnings)
+    assert (dpr.title, notes(dpr)) == (
+        "Dense Passage Retrieval for Open-Domain Question Answering",
+        ["dual encoder, nice baseline"],
+    )
+    assert notes(realm)[0] == "pretraining with a retriever in the loop"
+    # Topic headings are tags; the section with no paper under it stays text.
+    assert attention.tags == ["Language models"] and realm.tags == ["Retrieval"]
+    assert notes(realm)[-2:] == [
+        "## Admin",
+        "- Book the room for Thursday.\n- Ask Dana about the projector.",
+    ]
+    assert {paper.line for paper in doc.papers} == {7, 9, 11, 12, 17, 18}
+
+
+def test_unique_list_numbers_become_the_paper_numbers():
+    doc = parse_log(
+        "# Picks\n\n"
+        "7. [Paper Seven](https://arxiv.org/abs/2401.00007)\n"
+        "9. [Paper Nine](https://arxiv.org/abs/2401.00009)\n"
+        "12. [Paper Twelve](https://arxiv.org/abs/2401.00012)\n",
+        reading="items",
+    )
+    assert [(p.number, p.title) for p in doc.papers] == [
+        (7, "Paper Seven"),
+        (9, "Paper Nine"),
+        (12, "Paper Twelve"),
+    ]
+
+
+def test_a_list_that_is_mostly_not_papers_stays_text():
+    text = (
+        "# Notes\n\n"
+        "- [Paper A](https://arxiv.org/abs/2401.00001)\n"
+        "- a plain thought\n"
+        "- another plain thought\n\n"
+        "Now the papers:\n\n"
+        "- [Paper B](https://arxiv.org/abs/2401.00002)\n"
+        "- [Paper C](https://arxiv.org/abs/2401.00003)\n"
+    )
+    doc = parse_log(text, reading="items")
+    assert [p.title for p in doc.papers] == ["Paper B", "Paper C"]
+    assert "- a plain thought" in doc.description
+
+
+def test_a_file_with_one_linked_item_or_paper_headings_is_no_list_of_papers(sample_bytes):
+    one = "# Notes\n\n- [Only One](https://arxiv.org/abs/2401.00001)\n\nSome text.\n"
+    assert "items" not in parse_log(one).readings
+    sample = parse_log(sample_bytes)
+    assert sample.reading == "headings"
+    assert "items" not in sample.readings and "rows" not in sample.readings
+
+
+# -- table rows ------------------------------------------------------------------------
+
+
+def test_a_table_of_papers_reads_each_row_with_its_columns():
+    doc = read("rows-table.md", "rows")
+    assert doc.description == "Each row is one session of the reading group."
+    resnet, batchnorm, adam, dropout = doc.papers
+    # The `#` column's numbers are unique: they are the papers' numbers.
+    assert [p.number for p in doc.papers] == [1, 2, 3, 5]
+    assert resnet.title == "Deep Residual Learning for Image Recognition"
+    assert (resnet.url, resnet.arxiv_id) == ("https://arxiv.org/abs/1512.03385", "1512.03385")
+    assert resnet.authors == "He, Zhang, Ren, Sun"
+    assert resnet.read_on == datetime.date(2024, 1, 10)
+    assert resnet.tags == ["vision", "classics"]
+    # Other columns are notes named by their header; `<br>` breaks the line.
+    assert notes(resnet) == [
+        "Venue: CVPR 2016",
+        "Skip connections make depth trainable.\nFigure 2: the residual block.",
+    ]
+    # An escaped pipe is a pipe inside the cell; a date in words is kept as written too.
+    assert batchnorm.read_on == datetime.date(2024, 1, 17)
+    assert notes(batchnorm) == [
+        "Venue: ICML 2015",
+        "Date: Jan 17, 2024",
+        "Internal covariate shift | or not?",
+    ]
+    # A link in the paper cell; an empty link cell; a TL;DR column text.
+    assert (adam.title, adam.arxiv_id) == (
+        "Adam: A Method for Stochastic Optimization",
+        "1412.6980",
+    )
+    assert adam.tldr == "momentum plus per-weight step sizes."
+    assert dropout.url.endswith("srivastava14a.pdf")
+    # The paragraph after the table goes to the last paper.
+    assert notes(dropout)[-1] == "We skipped number 4: the speaker was ill."
+    assert [p.line for p in doc.papers] == [7, 8, 9, 10]
+
+
+def test_tables_under_month_headings_tag_their_rows_and_keep_extra_columns():
+    doc = read("rows-monthly.md", "rows")
+    assert doc.title == "Group papers 2023"
+    assert [p.tags for p in doc.papers] == [["October 2023"]] * 2 + [["November 2023"]] * 2
+    assert [p.number for p in doc.papers] == [1, 2, 3, 4]
+    ldm = doc.papers[2]
+    assert ldm.arxiv_id == "2112.10752"
+    assert notes(ldm) == ["Diffuse in the autoencoder's latent space.", "Presenter: Priya"]
+
+
+def test_a_table_without_a_paper_column_is_no_table_of_papers():
+    text = (
+        "# Results\n\n"
+        "| Model | Score |\n|---|---|\n| A | 1 |\n| B | 2 |\n\n"
+        "- [Paper A](https://arxiv.org/abs/2401.00001)\n"
+        "- [Paper B](https://arxiv.org/abs/2401.00002)\n"
+    )
+    doc = parse_log(text)
+    assert "rows" not in doc.readings
+    assert doc.reading == "items"
+    assert "| A | 1 |" in doc.description
+
+
+def test_a_huge_row_and_a_long_table_are_read_in_linear_time():
+    cell = "word | " * 1 + "x" * 50_000
+    huge = (
+        "| Paper | Notes |\n|---|---|\n"
+        f"| Big | {'[' * 10_000}{'a](' * 10_000}{cell} |\n"
+        "| Small | fine |\n"
+    )
+    started = time.perf_counter()
+    doc = parse_log(huge, reading="rows")
+    assert time.perf_counter() - started < 2
+    assert [p.title for p in doc.papers] == ["Big", "Small"]
+
+    rows = "".join(
+        f"| {n} | Paper number {n} | https://arxiv.org/abs/2401.{n:05d} | note {n} |\n"
+        for n in range(1, 5001)
+    )
+    started = time.perf_counter()
+    doc = parse_log("| # | Paper | Link | Notes |\n|---|---|---|---|\n" + rows, reading="rows")
+    assert time.perf_counter() - started < 10
+    assert len(doc.papers) == 5000
+    assert doc.papers[-1].number == 5000 and doc.papers[-1].arxiv_id == "2401.05000"
+
+
+# -- through the import command --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "reading", "found_as"), FIXTURES)
+def test_import_log_reads_the_shape_and_a_reimport_changes_nothing(alice, name, reading, found_as):
+    path = SHAPES / name
+    out = StringIO()
+    call_command("import_log", str(path), "--owner", "alice", "--log", "shape", stdout=out)
+    log = ReadingLog.objects.get(slug="shape")
+    expected = parse_log(path.read_text(), reading=reading)
+    saved = list(log.papers.order_by("number"))
+    assert [(p.number, p.title, p.url, p.arxiv_id) for p in saved] == [
+        (p.number, p.title, p.url, p.arxiv_id) for p in expected.papers
+    ]
+    assert [p.read_on for p in saved] == [p.read_on for p in expected.papers]
+    before = Paper.objects.count()
+    again = StringIO()
+    call_command("import_log", str(path), "--owner", "alice", "--log", "shape", stdout=again)
+    assert Paper.objects.count() == before
