@@ -5,8 +5,9 @@ from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 from django.core.validators import URLValidator
 
-from papers.logformat import detect_link
+from papers.logformat import READINGS, LogFormatError, detect_link
 from papers.logformat.blocks import human_size
+from papers.logformat.files import read_archive
 from papers.logformat.syntax import split_anchor
 from papers.markdown import MAX_TEXT, too_long
 from papers.models import (
@@ -498,11 +499,43 @@ class SignupForm(NoLabelSuffix, UserCreationForm):
 # == Import (papers/views/transfer.py) ==
 
 
+class MultipleFileInput(forms.FileInput):
+    """A file input that takes several files at once."""
+
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Take one uploaded file or several; clean to a list of them."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        clean_one = super().clean
+        if not data:
+            # No file at all: FileField says it is required.
+            return [clean_one(None, initial)]
+        if isinstance(data, list | tuple):
+            return [clean_one(item, initial) for item in data]
+        return [clean_one(data, initial)]
+
+
 class ImportForm(NoLabelSuffix, forms.Form):
-    file = forms.FileField(
-        label="Markdown file",
-        help_text="A reading log in markdown (.md, .markdown or .txt), UTF-8.",
-        widget=forms.FileInput(attrs={"accept": ".md,.markdown,.txt,text/markdown,text/plain"}),
+    """Upload a markdown log: one file, several (one per paper, say) or a .zip of them.
+
+    Cleans `file` to the list of (name, bytes) markdown files to read, a zip's
+    members in its place; the upload's total size and the number of files
+    are limited (READINGLOG_MAX_IMPORT_BYTES, READINGLOG_MAX_IMPORT_FILES),
+    and so is what a zip unpacks to.
+    """
+
+    file = MultipleFileField(
+        label="Markdown files",
+        help_text=(
+            "A reading log in markdown (.md, .markdown or .txt, UTF-8): one file, "
+            "several files (one per paper, say) or a .zip of them."
+        ),
+        widget=MultipleFileInput(attrs={"accept": ".md,.markdown,.txt,.zip"}),
         error_messages={
             "required": "Choose a markdown file to import.",
             "empty": "The file is empty.",
@@ -510,10 +543,50 @@ class ImportForm(NoLabelSuffix, forms.Form):
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
+        uploads = self.cleaned_data["file"]
         limit = settings.READINGLOG_MAX_IMPORT_BYTES
-        if upload.size > limit:
+        max_files = settings.READINGLOG_MAX_IMPORT_FILES
+        total = sum(upload.size for upload in uploads)
+        if total > limit:
+            size = human_size(total)
+            what = f"The file is {size}" if len(uploads) == 1 else f"The files are {size} in all"
+            raise forms.ValidationError(f"{what}; the limit is {human_size(limit)}.")
+        files = []
+        left = limit
+        for upload in uploads:
+            data = upload.read()
+            if not upload.name.lower().endswith(".zip"):
+                files.append((upload.name, data))
+                left -= len(data)
+                continue
+            try:
+                members = read_archive(data, max_bytes=left, max_files=max_files)
+            except LogFormatError as error:
+                raise forms.ValidationError(f"{upload.name}: {error}") from None
+            files.extend(members)
+            left -= sum(len(content) for _, content in members)
+        if len(files) > max_files:
             raise forms.ValidationError(
-                f"The file is {human_size(upload.size)}; the limit is {human_size(limit)}."
+                f"That is {len(files)} files; the limit is {max_files}. "
+                "Import them in several parts."
             )
-        return upload
+        return files
+
+
+class ReadingForm(NoLabelSuffix, forms.Form):
+    """Choose how the import preview reads the files: one of the readings that found papers.
+
+    An empty choice lets the importer choose for each file; it is offered when
+    the files were read in different ways.
+    """
+
+    GUESSED = "as the importer guessed for each file"
+
+    reading = forms.ChoiceField(label="Read this file as", required=False)
+
+    def __init__(self, *args, readings, mixed=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(key, READINGS[key]) for key in readings if key in READINGS]
+        if mixed:
+            choices.insert(0, ("", self.GUESSED))
+        self.fields["reading"].choices = choices

@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 
 from papers.logformat.blocks import human_size
 from papers.logformat.dates import file_name_day
-from papers.logformat.model import LogDocument, LogFormatError, ParseWarning
+from papers.logformat.model import READINGS, LogDocument, LogFormatError, ParseWarning
 from papers.logformat.parser import MAX_PAPER_NUMBER, parse_log
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".txt")
@@ -85,6 +85,14 @@ def _join(documents, *, several, reading, name):
     )
     readings = []
     for file_name, document in documents:
+        if reading is not None and document.reading != reading:
+            document.warnings.append(
+                ParseWarning(
+                    line=1,
+                    message=f"No papers are found reading this file as “{READINGS[reading]}”: "
+                    f"read as “{READINGS[document.reading]}”.",
+                )
+            )
         for warning in document.warnings:
             warning.file = file_name
         joined.warnings.extend(document.warnings)
@@ -97,7 +105,6 @@ def _join(documents, *, several, reading, name):
             descriptions.append(document.description)
         joined.changelog.extend(document.changelog)
         day = file_name_day(PurePosixPath(file_name).name)
-        alone = len(document.papers) == 1
         for paper in document.papers:
             if several:
                 paper.file = file_name
@@ -109,7 +116,8 @@ def _join(documents, *, several, reading, name):
                         f"{file_name}, line {paper.line}: [{paper.number}] is taken by an "
                         f"earlier file and there is no free number left to give it."
                     )
-                if not alone:
+                # A one-file paper has no number of its own to keep.
+                if paper.found_as != "one file":
                     joined.warnings.append(
                         ParseWarning(
                             line=paper.line,

@@ -1,12 +1,18 @@
 """Import a markdown log in three steps (upload, preview, confirm); export a log.
 
-The uploaded text is kept between the preview and the confirmation in the
-session (server side, so the browser cannot swap it), and the confirm form
-carries a signed token naming the SHA-256 of that text, bound to the user and
-the target log by its salt: a confirmation only imports the exact file that
-was previewed, by the person who previewed it, within an hour. A hidden field
-holding the file itself would hit DATA_UPLOAD_MAX_MEMORY_SIZE long before
-READINGLOG_MAX_IMPORT_BYTES.
+The upload is one markdown file, several (one per paper, say) or a .zip of
+them. Their texts are kept between the preview and the confirmation in the
+session (server side, so the browser cannot swap them), and the confirm form
+carries a signed token naming the SHA-256 of those texts and the reading the
+preview showed, bound to the user and the target log by its salt: a
+confirmation only imports the exact files that were previewed, read the way
+the preview read them, by the person who previewed them, within an hour. A
+hidden field holding the files themselves would hit
+DATA_UPLOAD_MAX_MEMORY_SIZE long before READINGLOG_MAX_IMPORT_BYTES.
+
+The preview's "Read this file as" select posts the reading to the upload URL
+without a file: the kept files are read again that way (HTMX swaps the
+preview; without JavaScript the page reloads with it).
 """
 
 import hashlib
@@ -24,24 +30,22 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from papers.forms import ImportForm
-from papers.logformat import LogFormatError, parse_log
+from papers.forms import ImportForm, ReadingForm
+from papers.logformat import READINGS, LogFormatError
 from papers.logformat.blocks import human_size
+from papers.logformat.files import parse_files
 from papers.models import Role, get_log_for_user
-from papers.transfer import (
-    KINDS,
-    export_json,
-    export_markdown,
-    import_markdown,
-    save_document,
-    title_key,
-)
+from papers.transfer import KINDS, export_json, export_markdown, save_document, title_key
 from papers.views import wants_partial
 
 TEMPLATE = "papers/log_import.html"
 PREVIEW_PAPERS = 10
 CONFIRM_MAX_AGE = 60 * 60  # seconds a preview stays confirmable
 NEW = "new"  # the import target that creates a new log
+# The parser's words for what the preview shows apart: a heading that groups
+# papers, and a file with no paper headings read as one paper.
+GROUPING_MARK = "groups the papers"
+ONE_PAPER_WARNING = "Read as one paper: no paper headings found."
 # One pending import per session: a new upload replaces the last one, so an
 # abandoned preview never leaves more than one file in the session.
 SESSION_KEY = "readinglog.import"
@@ -109,33 +113,99 @@ def _step(request, log, role, *, form=None, preview=None, error=None, status=200
 
 
 def _upload(request, log, role):
-    """Check the file, dry-run the import, keep the text, show the preview (step 1 → 2)."""
+    """Check the files, dry-run the import, keep the texts, show the preview (step 1 → 2).
+
+    A post with a `reading` and no file is the preview's "Read this file as"
+    select: it reads the files kept from the upload again that way.
+    """
+    if "reading" in request.POST and not request.FILES:
+        return _switch(request, log, role)
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _step(request, log, role, form=form, status=422)
-    upload = form.cleaned_data["file"]
-    data = upload.read()
+    names = [upload.name for upload in request.FILES.getlist("file")]
+    # A single zip gives the new log its name when its first file has no title.
+    name = names[0][:-4] if len(names) == 1 and names[0].lower().endswith(".zip") else ""
+    label = names[0] if len(names) == 1 else f"{len(names)} files"
     try:
-        # import_markdown(..., dry_run=True) in two calls, to keep the parsed
-        # document for the preview's list of papers without parsing twice.
-        document = parse_log(data, max_bytes=settings.READINGLOG_MAX_IMPORT_BYTES)
-        result = save_document(document, owner=request.user, log=log, dry_run=True)
+        return _preview(request, log, role, form.cleaned_data["file"], name=name, label=label)
     except LogFormatError as error:
         form.add_error("file", str(error))
         return _step(request, log, role, form=form, status=422)
-    # parse_log accepted the bytes, so they are UTF-8.
-    text = data.decode("utf-8")
-    digest = hashlib.sha256(data).hexdigest()
+
+
+def _switch(request, log, role):
+    """Read the files of the pending import in the reading the user chose; show the preview."""
+    stored = request.session.get(SESSION_KEY) or {}
+    form = ReadingForm(request.POST, readings=list(READINGS))
+    if stored.get("target") != _target(log) or "files" not in stored or not form.is_valid():
+        error = "This preview is out of date: upload the files again."
+        return _step(request, log, role, error=error, status=422)
+    try:
+        return _preview(
+            request,
+            log,
+            role,
+            stored["files"],
+            name=stored["name"],
+            label=stored["label"],
+            reading=form.cleaned_data["reading"] or None,
+            switched=True,
+        )
+    except LogFormatError as error:
+        return _step(request, log, role, error=str(error), status=422)
+
+
+def _digest(files):
+    """Return the SHA-256 of the files' names and texts, what the confirmation must match."""
+    return hashlib.sha256(json.dumps(files, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _preview(request, log, role, files, *, name, label, reading=None, switched=False):
+    """Dry-run the import of `files` read in `reading`, keep them in the session, show the preview.
+
+    `switched` says the user chose the reading: focus stays on the select.
+    Raise LogFormatError for files that cannot be imported; the session keeps
+    the last pending import then.
+    """
+    document = parse_files(
+        files, max_bytes=settings.READINGLOG_MAX_IMPORT_BYTES, reading=reading, name=name
+    )
+    # import_markdown(..., dry_run=True) in two steps, to keep the parsed
+    # document for the preview's list of papers without parsing twice.
+    result = save_document(document, owner=request.user, log=log, dry_run=True)
+    # parse_files accepted the bytes, so they are UTF-8.
+    texts = [
+        [file_name, data if isinstance(data, str) else data.decode("utf-8")]
+        for file_name, data in files
+    ]
+    digest = _digest(texts)
     request.session[SESSION_KEY] = {
         "target": _target(log),
         "sha": digest,
-        "text": text,
-        "name": upload.name,
+        "files": texts,
+        "name": name,
+        "label": label,
+        "reading": reading or "",
     }
-    token = signing.dumps({"sha": digest}, salt=_salt(request, log), compress=True)
+    token = signing.dumps(
+        {"sha": digest, "reading": reading or ""}, salt=_salt(request, log), compress=True
+    )
+    reading_form = ReadingForm(
+        initial={"reading": document.reading},
+        readings=document.readings,
+        mixed=not document.reading,
+    )
+    if switched:
+        reading_form.fields["reading"].widget.attrs["data-focus"] = ""
+    warnings = _with_excerpts(result.warnings, texts)
+    grouping = [w for w in warnings if GROUPING_MARK in w["message"]]
+    size = sum(len(text.encode("utf-8")) for _, text in texts)
     preview = {
-        "name": upload.name,
-        "size": human_size(len(data)),
+        "name": label,
+        "size": human_size(size),
+        "file_total": len(texts),
+        "several": len(texts) > 1,
         "result": result,
         "title": document.title,
         "counts": [(kind, result.counts[kind]) for kind in KINDS],
@@ -143,30 +213,52 @@ def _upload(request, log, role):
         "entries": _entries(log, document),
         "more": max(0, len(document.papers) - PREVIEW_PAPERS),
         "paper_total": len(document.papers),
-        "warnings": _with_excerpts(result.warnings, text),
+        "warnings": [w for w in warnings if GROUPING_MARK not in w["message"]],
+        "grouping": grouping,
+        "one_paper": [w["file"] for w in warnings if w["message"] == ONE_PAPER_WARNING],
         "skipped": result.skipped,
         "token": token,
+        "reading": document.reading,
+        "reading_label": READINGS.get(document.reading, ReadingForm.GUESSED),
+        "reading_form": reading_form,
+        "switched": switched,
     }
     return _step(request, log, role, preview=preview)
 
 
-def _with_excerpts(warnings, text):
-    """Return the warnings in line order, each with the start of the line it is about."""
-    lines = text.lstrip("\ufeff").splitlines()
-    return [
-        {
-            "line": warning.line,
-            "message": warning.message,
-            "excerpt": Truncator(lines[warning.line - 1].strip()).chars(90)
-            if 0 < warning.line <= len(lines)
-            else "",
-        }
-        for warning in sorted(warnings, key=lambda w: w.line)
-    ]
+def _with_excerpts(warnings, files):
+    """Return the warnings in file and line order, each with the start of the line it is about.
+
+    A warning without a file when several files were read (one the save
+    adds about the change log) has no excerpt.
+    """
+    texts = dict(files)
+    only = files[0][0] if len(files) == 1 else None
+    lines_of = {}
+    rows = []
+    order = {file_name: index for index, (file_name, _) in enumerate(files)}
+    for warning in sorted(warnings, key=lambda w: (order.get(w.file, -1), w.line)):
+        file_name = warning.file or only
+        excerpt = ""
+        if file_name in texts and warning.line > 0:
+            if file_name not in lines_of:
+                lines_of[file_name] = texts[file_name].lstrip("\ufeff").splitlines()
+            lines = lines_of[file_name]
+            if warning.line <= len(lines):
+                excerpt = Truncator(lines[warning.line - 1].strip()).chars(90)
+        rows.append(
+            {
+                "line": warning.line,
+                "file": warning.file if len(files) > 1 else "",
+                "message": warning.message,
+                "excerpt": excerpt,
+            }
+        )
+    return rows
 
 
 def _confirm(request, log, role):
-    """Import the previewed text for real, then go to the log (step 3)."""
+    """Import the previewed files in the previewed reading, then go to the log (step 3)."""
     refused = (
         "This import could not be confirmed: the preview is out of date or was changed. "
         "Upload the file again."
@@ -178,10 +270,21 @@ def _confirm(request, log, role):
         )
     except signing.BadSignature:
         token = None
-    if not token or stored.get("target") != _target(log) or token.get("sha") != stored.get("sha"):
+    if (
+        not token
+        or stored.get("target") != _target(log)
+        or token.get("sha") != stored.get("sha")
+        or token.get("reading") != stored.get("reading")
+    ):
         return _step(request, log, role, error=refused, status=422)
     try:
-        result = import_markdown(stored["text"], owner=request.user, log=log)
+        document = parse_files(
+            stored["files"],
+            max_bytes=settings.READINGLOG_MAX_IMPORT_BYTES,
+            reading=stored["reading"] or None,
+            name=stored["name"],
+        )
+        result = save_document(document, owner=request.user, log=log)
     except LogFormatError as error:
         return _step(request, log, role, error=str(error), status=422)
     del request.session[SESSION_KEY]

@@ -1,0 +1,335 @@
+"""The browser import of several files or a .zip, and a preview that says what was guessed.
+
+The preview lists how each paper was recognised and the file it came from,
+and its "Read this file as" select reads the kept files again another way
+(HTMX swaps the preview; without it the page comes back whole). The
+confirmation imports exactly what was previewed, in the reading shown.
+"""
+
+import io
+import re
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from papers.models import Note, Paper, ReadingLog, Role
+from tests.conftest import make_log
+from tests.web.conftest import assert_partial
+
+# Three small logs of my own: a numbered log, a log with an unnumbered paper,
+# and one whose [1] clashes with the first.
+GLASS = (
+    b"# Glass lab log\n\n"
+    b"### [1] Annealing Schedules for Borosilicate\n\n"
+    b"- Figure 4: cooling faster than 2 K/min cracks the rods.\n\n"
+    b"### [2] Stress Birefringence in Practice\n\n"
+    b"- Polarised light shows the strain.\n"
+)
+CERAMICS = (
+    b"# Ceramics\n\n### [1] Kiln Atmospheres and Glaze Colour\n\n- Reduction turns copper red.\n"
+)
+METALS = b"## Work Hardening of Copper Wire\n\n- Bending it ten times doubles the stiffness.\n"
+
+
+def upload(data, name):
+    return SimpleUploadedFile(name, data, content_type="text/markdown")
+
+
+def zip_of(members):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def token_of(response):
+    return re.search(r'name="token" value="([^"]+)"', response.content.decode())[1]
+
+
+@pytest.fixture
+def lab(alice, bob, carol, dave):
+    return make_log(
+        alice,
+        title="Lab",
+        slug="lab",
+        members=[(bob, Role.CURATOR), (carol, Role.MEMBER), (dave, Role.VIEWER)],
+    )
+
+
+def import_url(log=None):
+    return reverse("log_import", args=[log.slug]) if log else reverse("log_import_new")
+
+
+def confirm_url(log=None):
+    return (
+        reverse("log_import_confirm", args=[log.slug]) if log else reverse("log_import_new_confirm")
+    )
+
+
+def three_files():
+    return [
+        upload(METALS, "2024-05-02-metals.md"),
+        upload(GLASS, "2024-03-01-glass.md"),
+        upload(CERAMICS, "2024-04-11-ceramics.md"),
+    ]
+
+
+# -- Several files ---------------------------------------------------------------------
+
+
+def test_the_upload_form_takes_several_files_or_a_zip(client, bob, lab):
+    client.force_login(bob)
+
+    html = client.get(import_url(lab)).content.decode()
+
+    assert re.search(r'<input type="file" name="file"[^>]* multiple', html)
+    assert 'accept=".md,.markdown,.txt,.zip"' in html
+
+
+def test_several_files_are_previewed_in_name_order_with_their_file(client, bob, lab):
+    client.force_login(bob)
+
+    response = client.post(import_url(lab), {"file": three_files()})
+
+    assert response.status_code == 200
+    preview = response.context["preview"]
+    entries = [(entry.number, entry.title, entry.file) for entry, _ in preview["entries"]]
+    assert entries == [
+        (1, "Annealing Schedules for Borosilicate", "2024-03-01-glass.md"),
+        (2, "Stress Birefringence in Practice", "2024-03-01-glass.md"),
+        (3, "Kiln Atmospheres and Glaze Colour", "2024-04-11-ceramics.md"),
+        (4, "Work Hardening of Copper Wire", "2024-05-02-metals.md"),
+    ]
+    html = response.content.decode()
+    assert "3 markdown files" in html
+    assert '<th scope="col">File</th>' in html
+    assert '<th scope="col">Read as</th>' in html
+    assert '<td class="import-file">2024-04-11-ceramics.md</td>' in html
+    assert "2024-04-11-ceramics.md, line 3</span>" in html  # [1] renumbered, in its own file
+    assert not lab.papers.exists(), "the preview wrote nothing"
+
+
+def test_confirming_several_files_imports_them_with_the_dates_of_their_names(client, bob, lab):
+    client.force_login(bob)
+    preview = client.post(import_url(lab), {"file": three_files()})
+
+    response = client.post(confirm_url(lab), {"token": token_of(preview)})
+
+    assert response.status_code == 302
+    papers = list(lab.papers.order_by("number").values_list("title", "read_on"))
+    assert [(title, str(day)) for title, day in papers] == [
+        ("Annealing Schedules for Borosilicate", "2024-03-01"),
+        ("Stress Birefringence in Practice", "2024-03-01"),
+        ("Kiln Atmospheres and Glaze Colour", "2024-04-11"),
+        ("Work Hardening of Copper Wire", "2024-05-02"),
+    ]
+    assert Note.objects.filter(paper__log=lab).count() == 4
+
+
+def test_a_single_file_shows_no_file_column(client, bob, lab):
+    client.force_login(bob)
+
+    html = client.post(import_url(lab), {"file": upload(GLASS, "glass.md")}).content.decode()
+
+    assert '<th scope="col">File</th>' not in html
+    assert '<th scope="col">Read as</th>' in html
+    assert '<td class="import-found-as">heading</td>' in html
+
+
+def test_a_bad_file_among_several_is_named(client, bob, lab):
+    client.force_login(bob)
+    files = [upload(GLASS, "a.md"), upload(b"# Log\n\n### [1] One\n\n### [1] Two\n", "b.md")]
+
+    response = client.post(import_url(lab), {"file": files})
+
+    assert response.status_code == 422
+    assert "b.md, line 5: The paper number [1] is used twice" in response.content.decode()
+    assert "readinglog.import" not in client.session
+
+
+def test_several_files_over_the_size_limit_are_refused(client, bob, lab, settings):
+    settings.READINGLOG_MAX_IMPORT_BYTES = len(GLASS) + 10
+    client.force_login(bob)
+
+    response = client.post(import_url(lab), {"file": three_files()})
+
+    assert response.status_code == 422
+    assert "in all; the limit is" in response.content.decode()
+
+
+def test_more_files_than_the_limit_are_refused(client, bob, lab, settings):
+    settings.READINGLOG_MAX_IMPORT_FILES = 2
+    client.force_login(bob)
+
+    response = client.post(import_url(lab), {"file": three_files()})
+
+    assert response.status_code == 422
+    assert "That is 3 files; the limit is 2." in response.content.decode()
+
+
+# -- A zip -------------------------------------------------------------------------------
+
+
+def test_a_zip_is_previewed_and_imported_as_a_new_log_named_after_it(client, carol):
+    client.force_login(carol)
+    data = zip_of([("notes/b.md", METALS), ("notes/a.md", METALS.replace(b"Copper", b"Tin"))])
+
+    preview = client.post(import_url(), {"file": upload(data, "workshop-notes.zip")})
+
+    assert preview.status_code == 200
+    assert "“workshop-notes”" in preview.content.decode()
+    titles = [entry.title for entry, _ in preview.context["preview"]["entries"]]
+    assert titles == ["Work Hardening of Tin Wire", "Work Hardening of Copper Wire"]
+
+    response = client.post(confirm_url(), {"token": token_of(preview)})
+
+    log = ReadingLog.objects.get(title="workshop-notes")
+    assert response["Location"] == log.get_absolute_url()
+    assert log.papers.count() == 2
+
+
+def test_a_zip_bomb_is_refused_with_a_message(client, bob, lab, settings):
+    settings.READINGLOG_MAX_IMPORT_BYTES = 64 * 1024
+    client.force_login(bob)
+    bomb = zip_of([("bomb.md", b"## Bomb\n\n" + b"a" * 5_000_000)])
+    assert len(bomb) < 64 * 1024
+
+    response = client.post(import_url(lab), {"file": upload(bomb, "bomb.zip")})
+
+    assert response.status_code == 422
+    assert "larger than 64.0 KB in all" in response.content.decode()
+    assert not lab.papers.exists()
+
+
+def test_a_corrupt_zip_is_refused_with_a_message(client, bob, lab):
+    client.force_login(bob)
+
+    response = client.post(import_url(lab), {"file": upload(b"PK\x03\x04 broken", "x.zip")})
+
+    assert response.status_code == 422
+    assert "x.zip: This .zip file is damaged or is not a zip file." in response.content.decode()
+
+
+# -- Switching the reading ---------------------------------------------------------------
+
+
+def test_the_preview_offers_the_readings_in_a_labelled_select(client, bob, lab):
+    client.force_login(bob)
+
+    response = client.post(import_url(lab), {"file": upload(GLASS, "glass.md")})
+
+    html = response.content.decode()
+    form = response.context["preview"]["reading_form"]
+    assert [key for key, _ in form.fields["reading"].choices] == ["headings"]
+    assert '<label for="id_reading">Read this file as</label>' in html
+    assert '<option value="headings" selected>each ## heading is a paper</option>' in html
+    assert 'hx-trigger="change, submit"' in html
+    assert 'aria-live="polite"' in html
+    assert "Read it this way</button>" in html  # works without JavaScript
+
+
+def test_switching_the_reading_with_htmx_returns_the_preview_partial(client, bob, lab, htmx):
+    client.force_login(bob)
+    client.post(import_url(lab), {"file": upload(GLASS, "glass.md")})
+
+    response = client.post(import_url(lab), {"reading": "headings"}, **htmx)
+
+    assert_partial(response, "import-step")
+    html = response.content.decode()
+    assert "Read as: each ## heading is a paper." in html
+    assert "Annealing Schedules for Borosilicate" in html
+    assert '<select name="reading" data-focus' in html  # focus stays on the select
+
+
+def test_switching_the_reading_without_htmx_returns_the_whole_page(client, bob, lab):
+    client.force_login(bob)
+    client.post(import_url(lab), {"file": upload(GLASS, "glass.md")})
+
+    response = client.post(import_url(lab), {"reading": "headings"})
+
+    assert response.status_code == 200
+    assert "<html" in response.content.decode()
+    assert response.context["preview"]["paper_total"] == 2
+
+
+def test_a_reading_that_finds_nothing_keeps_the_files_own_and_says_so(client, bob, lab):
+    client.force_login(bob)
+    client.post(import_url(lab), {"file": three_files()})
+
+    response = client.post(import_url(lab), {"reading": "rows"})
+
+    preview = response.context["preview"]
+    assert preview["reading"] == "rows"
+    assert preview["paper_total"] == 4
+    html = response.content.decode()
+    assert "No papers are found reading this file as “each table row is a paper”" in html
+
+
+def test_each_reading_offered_is_the_one_confirm_imports(client, bob, lab):
+    client.force_login(bob)
+    first = client.post(import_url(lab), {"file": three_files()})
+    offered = [key for key, _ in first.context["preview"]["reading_form"].fields["reading"].choices]
+    last = offered[-1]
+
+    switched = client.post(import_url(lab), {"reading": last})
+    shown = [entry.title for entry, _ in switched.context["preview"]["entries"]]
+
+    # The token of the first preview named another reading's texts: refused.
+    if last != first.context["preview"]["reading"]:
+        assert client.post(confirm_url(lab), {"token": token_of(first)}).status_code == 422
+    response = client.post(confirm_url(lab), {"token": token_of(switched)})
+
+    assert response.status_code == 302
+    assert list(lab.papers.order_by("number").values_list("title", flat=True)) == shown
+
+
+def test_the_token_of_an_earlier_reading_is_refused(client, bob, lab):
+    client.force_login(bob)
+    first = client.post(import_url(lab), {"file": upload(GLASS, "glass.md")})
+    client.post(import_url(lab), {"reading": "items"})
+
+    response = client.post(confirm_url(lab), {"token": token_of(first)})
+
+    assert response.status_code == 422
+    assert "could not be confirmed" in response.content.decode()
+    assert not lab.papers.exists()
+
+
+def test_switching_without_a_pending_import_asks_for_the_files_again(client, bob, lab):
+    client.force_login(bob)
+
+    response = client.post(import_url(lab), {"reading": "headings"})
+
+    assert response.status_code == 422
+    assert "upload the files again" in response.content.decode()
+
+
+def test_switching_the_files_of_another_target_is_refused(client, bob, lab, log):
+    client.force_login(bob)
+    client.post(import_url(log), {"file": upload(GLASS, "glass.md")})
+
+    response = client.post(import_url(lab), {"reading": "headings"})
+
+    assert response.status_code == 422
+    assert not Paper.objects.filter(log=lab).exists()
+
+
+def test_an_unknown_reading_is_refused(client, bob, lab):
+    client.force_login(bob)
+    client.post(import_url(lab), {"file": upload(GLASS, "glass.md")})
+
+    response = client.post(import_url(lab), {"reading": "sideways"})
+
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize(("persona", "status"), [("dave", 403), ("carol", 403), ("mallory", 404)])
+def test_only_curators_switch_the_reading_of_a_log_import(client, lab, persona, status, request):
+    client.force_login(request.getfixturevalue(persona))
+
+    response = client.post(import_url(lab), {"reading": "headings"})
+
+    assert response.status_code == status
