@@ -43,8 +43,10 @@ PREVIEW_PAPERS = 10
 CONFIRM_MAX_AGE = 60 * 60  # seconds a preview stays confirmable
 NEW = "new"  # the import target that creates a new log
 # The parser's words for what the preview shows apart: a heading that groups
-# papers, and a file with no paper headings read as one paper.
-GROUPING_MARK = "groups the papers"
+# papers ("Read '## March 2024' as a heading that groups the papers below it",
+# "Read as a tag of the papers below it, not as a paper."), and a file with no
+# paper headings read as one paper.
+GROUPING_MARKS = ("groups the papers", "not as a paper")
 ONE_PAPER_WARNING = "Read as one paper: no paper headings found."
 # One pending import per session: a new upload replaces the last one, so an
 # abandoned preview never leaves more than one file in the session.
@@ -199,7 +201,7 @@ def _preview(request, log, role, files, *, name, label, reading=None, switched=F
     if switched:
         reading_form.fields["reading"].widget.attrs["data-focus"] = ""
     warnings = _with_excerpts(result.warnings, texts)
-    grouping = [w for w in warnings if GROUPING_MARK in w["message"]]
+    grouping = [w for w in warnings if _groups(w["message"])]
     size = sum(len(text.encode("utf-8")) for _, text in texts)
     preview = {
         "name": label,
@@ -213,7 +215,7 @@ def _preview(request, log, role, files, *, name, label, reading=None, switched=F
         "entries": _entries(log, document),
         "more": max(0, len(document.papers) - PREVIEW_PAPERS),
         "paper_total": len(document.papers),
-        "warnings": [w for w in warnings if GROUPING_MARK not in w["message"]],
+        "warnings": [w for w in warnings if not _groups(w["message"])],
         "grouping": grouping,
         "one_paper": [w["file"] for w in warnings if w["message"] == ONE_PAPER_WARNING],
         "skipped": result.skipped,
@@ -224,6 +226,11 @@ def _preview(request, log, role, files, *, name, label, reading=None, switched=F
         "switched": switched,
     }
     return _step(request, log, role, preview=preview)
+
+
+def _groups(message):
+    """Tell whether a parser warning says a heading was read as grouping papers."""
+    return any(mark in message for mark in GROUPING_MARKS)
 
 
 def _with_excerpts(warnings, files):

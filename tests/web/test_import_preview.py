@@ -31,6 +31,27 @@ CERAMICS = (
     b"# Ceramics\n\n### [1] Kiln Atmospheres and Glaze Colour\n\n- Reduction turns copper red.\n"
 )
 METALS = b"## Work Hardening of Copper Wire\n\n- Bending it ten times doubles the stiffness.\n"
+# A reading list by topic: each `##` a paper, or each numbered item a paper.
+TOPICS = b"""# Lab reading list
+
+## Vision models
+
+1. **ViT**: An Image Is Worth 16x16 Words. [arXiv](https://arxiv.org/abs/2010.11929)
+    - patches as tokens
+    - needs lots of data
+2. **CLIP**: Learning Transferable Visual Models. [arXiv](https://arxiv.org/abs/2103.00020)
+    - contrastive pretraining
+
+## Sequence models
+
+1. **S4**: Structured State Spaces for Long Sequences. [arXiv](https://arxiv.org/abs/2111.00396)
+    - a long convolution kernel
+"""
+ITEM_TITLES = [
+    "An Image Is Worth 16x16 Words",
+    "Learning Transferable Visual Models",
+    "Structured State Spaces for Long Sequences",
+]
 
 
 def upload(data, name):
@@ -333,3 +354,42 @@ def test_only_curators_switch_the_reading_of_a_log_import(client, lab, persona, 
     response = client.post(import_url(lab), {"reading": "headings"})
 
     assert response.status_code == status
+
+
+def test_a_list_of_papers_can_be_read_by_headings_or_by_items(client, bob, lab, htmx):
+    client.force_login(bob)
+    first = client.post(import_url(lab), {"file": upload(TOPICS, "list.md")})
+    offered = [key for key, _ in first.context["preview"]["reading_form"].fields["reading"].choices]
+    assert {"headings", "items"} <= set(offered)
+
+    by_items = client.post(import_url(lab), {"reading": "items"}, **htmx)
+    html = by_items.content.decode()
+    assert html.count('<td class="import-found-as">list item</td>') == 3
+    assert all(title in html for title in ITEM_TITLES)
+    assert '<option value="items" selected>each list item is a paper</option>' in html
+    # The topic headings are listed apart, as headings that group papers.
+    grouping = html[
+        html.index("import-grouping") : html.index("</section>", html.index("import-grouping"))
+    ]
+    assert "2 headings were taken as grouping papers" in grouping
+    assert "list.md" not in grouping  # one file: lines alone
+
+    by_headings = client.post(import_url(lab), {"reading": "headings"}, **htmx)
+    html = by_headings.content.decode()
+    assert '<td class="import-found-as">list item</td>' not in html
+    assert "<td>Vision models</td>" in html
+
+
+def test_confirm_imports_the_reading_chosen_last(client, bob, lab):
+    client.force_login(bob)
+    client.post(import_url(lab), {"file": upload(TOPICS, "list.md")})
+    client.post(import_url(lab), {"reading": "headings"})
+    chosen = client.post(import_url(lab), {"reading": "items"})
+
+    response = client.post(confirm_url(lab), {"token": token_of(chosen)})
+
+    assert response.status_code == 302
+    assert list(lab.papers.order_by("number").values_list("title", flat=True)) == ITEM_TITLES
+    vit = lab.papers.get(title=ITEM_TITLES[0])
+    assert vit.arxiv_id == "2010.11929"
+    assert list(vit.tags.values_list("name", flat=True)) == ["Vision models"]
