@@ -127,6 +127,22 @@ CORPUS = {
     "table row of code spans and pipes": "| a | b |\n|---|---|\n"
     + repeat("| `a | b` ", MAX_TEXT - 20),
     "long emphasis runs": repeat("*" * 100 + "a"),
+    # Issue #9: lists nested at any indent, list starts, headings, missing images.
+    "lists nested by tabs": lines(lambda i: "\t" * i + "- a"),
+    "lists nested by tabs and back": lines(lambda i: "\t" * (i % 300) + "- a"),
+    "ordered lists nested by three spaces": lines(lambda i: "   " * i + "1. a"),
+    "bullets and numbers nested in turn": lines(lambda i: "  " * i + ("- a" if i % 2 else "3. a")),
+    "lists nested in a quote": lines(lambda i: "> " + "  " * i + "- a"),
+    "a list start of 50,000 digits": "9" * (MAX_TEXT - 3) + ". a",
+    "list starts of nine digits": repeat("999999999. a\n"),
+    "list starts of ten digits": repeat("9999999999. a\n"),
+    "lists under lines of text": repeat("a\n- b\n"),
+    "numbered lists under lines of text": repeat("a\n1. b\n"),
+    "lists under paragraphs": repeat("a\n\n- b\n"),
+    "headings of every level": repeat("# a\n## b\n### c\n#### d\n##### e\n###### f\n"),
+    "raw h1 tags": repeat("<h1>a</h1>"),
+    "raw ol starts": repeat('<ol start="99999999999"><li>'),
+    "relative images": repeat("![a](./x.png)"),
 }
 
 
@@ -172,6 +188,22 @@ def test_the_inputs_of_issue_8_render_fast(text, caplog):
     html, seconds = cpu_seconds(render_markdown, text)
     assert seconds < 1.0 and not caplog.records
     assert [render_markdown(text) for text in ORDINARY] == BEFORE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- " * 10_000 + "x",
+        "1. " * 10_000 + "x",
+        "\n".join("\t" * i + "- x" for i in range(10_000))[:MAX_TEXT],
+        "\n".join(" " * i + "- x" for i in range(10_000))[:MAX_TEXT],
+    ],
+    ids=["bullets", "numbers", "tabs", "spaces"],
+)
+def test_ten_thousand_nested_list_levels_render_fast_and_sixteen_deep(text, caplog):
+    html, seconds = cpu_seconds(render_markdown, text)
+    assert seconds < 1.0 and not caplog.records
+    assert 0 < html.count("<ul>") + html.count("<ol>") <= 16
 
 
 def test_markers_on_one_line_nest_sixteen_deep_and_the_rest_is_text():
