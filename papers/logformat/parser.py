@@ -10,10 +10,13 @@ the file. docs/log-format.md describes the rules.
 
 import datetime
 import re
+from collections import Counter
 
 from papers.logformat.blocks import BULLET_RE, decode, scan, split_lines
+from papers.logformat.dates import file_name_day, grouping_heading
 from papers.logformat.lists import read_items, read_rows
 from papers.logformat.model import (
+    READINGS,
     ChangeLogItem,
     LogDocument,
     LogFormatError,
@@ -21,6 +24,18 @@ from papers.logformat.model import (
     PaperEntry,
     ParseWarning,
     QuestionEntry,
+)
+from papers.logformat.sections import (
+    authors_line,
+    front_matter_text,
+    heading_link,
+    is_heading_note,
+    is_section_name,
+    joins_heading,
+    name_title,
+    note_heading,
+    read_front_matter,
+    setext_to_atx,
 )
 from papers.logformat.syntax import (
     CHANGELOG_ITEM_RE,
@@ -73,28 +88,92 @@ def parse_log(data, *, max_bytes=None, reading=None, name=""):
 
 
 def _read(lines, text, *, reading, name):
-    readers = {
-        "headings": lambda: _Parser(lines, text).run(),
-        "file": lambda: None,
-        "items": lambda: read_items(lines, text),
-        "rows": lambda: read_rows(lines, text),
-    }
-    if reading is not None and reading not in readers:
+    """Run the readings that apply to the file and return the best one's document.
+
+    A front matter is read first and blanked out (so line numbers stay
+    those of the file), setext headings become `#` headings, and the blocks
+    are cut once for the two heading readings. A reading that does not apply
+    returns None quickly; "file" always finds its one paper, so a file that
+    holds any text is never refused.
+    """
+    if reading is not None and reading not in READINGS:
         raise LogFormatError(f"There is no reading {reading!r}.")
+    front, front_warning = read_front_matter(lines)
+    body = list(lines)
+    start = 0
+    if front is not None:
+        start = front.end
+        body[:start] = [""] * start
+    elif front_warning:
+        # A front matter that does not read stays text, and its closing
+        # fence is no setext underline.
+        start = next(i for i in range(1, len(lines)) if lines[i] == lines[0]) + 1
+    setext_to_atx(body, start)
+    blocks = scan(body, range(1, len(body) + 1), strict=True)
+
     found = {}
-    for key, reader in readers.items():
-        doc = reader()
+    parser = _Parser(body, text, blocks=blocks)
+    headings = parser.run()
+    if headings is not None:
+        found["headings"] = headings
+    strong = headings is not None and parser.looks_like_papers()
+    if reading == "file" or not strong or len(lines) <= _FILE_READING_MAX_LINES:
+        one = _Parser(body, text, blocks=blocks, mode="file", front=front, name=name)
+        found["file"] = one.run()
+    for key, reader in (("items", read_items), ("rows", read_rows)):
+        doc = reader(body, text)
         if doc is not None and doc.papers:
             found[key] = doc
-    if not found:
-        raise LogFormatError(
-            "No paper sections found: each paper starts with a '##' or '###' heading, "
-            "like '### [1] Attention Is All You Need'."
-        )
-    chosen = reading if reading in found else next(iter(found))
+
+    order = _order(found, strong, front is not None or parser.file_shaped())
+    chosen = reading if reading in found else order[0]
     doc = found[chosen]
-    doc.reading, doc.readings = chosen, list(found)
+    doc.reading, doc.readings = chosen, order
+    if front_warning:
+        doc.warnings.insert(0, ParseWarning(line=1, message=front_warning))
+    if chosen == "file" and "headings" not in found and front is None:
+        doc.warnings.insert(0, ParseWarning(line=1, message=NO_HEADINGS_WARNING))
+    elif chosen == "file":
+        doc.warnings.insert(0, ParseWarning(line=1, message=ONE_FILE_WARNING))
+    if front is not None and chosen != "file":
+        _front_matter_to_log(doc, front)
     return doc
+
+
+# A file this long with papers that look like papers is a log, not one paper:
+# the "file" reading is not run for it, which keeps large imports fast.
+_FILE_READING_MAX_LINES = 3000
+NO_HEADINGS_WARNING = "Read as one paper: no paper headings found."
+ONE_FILE_WARNING = "Read as one paper: its headings are sections of it."
+
+
+def _order(found, strong, file_shaped):
+    """Return the readings that found papers, best first (see docs/log-format.md)."""
+    headings = found.get("headings")
+    lists = sorted(
+        (key for key in ("items", "rows") if key in found),
+        key=lambda key: -len(found[key].papers),
+    )
+    if strong:
+        order = ["headings", *lists]
+    elif file_shaped:
+        order = ["file", "headings", *lists]
+    elif lists and (headings is None or len(found[lists[0]].papers) >= len(headings.papers)):
+        order = [*lists, "headings"]
+    else:
+        order = ["headings", *lists]
+    order = [key for key in order if key in found]
+    if "file" in found and "file" not in order:
+        order.append("file")
+    return order
+
+
+def _front_matter_to_log(doc, front):
+    """Keep a front matter above a log of several papers: the title, and the rest as written."""
+    if not doc.title and front.title:
+        doc.title = front.title
+    block = front_matter_text(front)
+    doc.description = f"{block}\n\n{doc.description}" if doc.description else block
 
 
 # -- reading the blocks -------------------------------------------------------------
@@ -116,6 +195,9 @@ class _PaperState:
         self.open_box = False  # the current question is ticked open: `[ ]`
         self.resolution_taken = False
         self.indented_replies = False
+        self.heading_url = ""  # from a `## [Title](url)` heading
+        self.group_tags = []  # the topics and periods of the headings that group it
+        self.group_day = None  # the day of the heading that groups it
 
 
 class _LeadIn:
@@ -132,11 +214,32 @@ class _LeadIn:
 
 
 class _Parser:
-    def __init__(self, lines, text):
+    """Read the blocks of a file as papers: the "headings" reading, or "file" (one paper).
+
+    `blocks` are the blocks of `lines` when the caller has cut them already;
+    `front` and `name` are the front matter and the file name the "file"
+    reading takes the paper's title and fields from.
+    """
+
+    def __init__(self, lines, text, *, blocks=None, mode="headings", front=None, name=""):
         self.lines = lines
         self.text = text
+        self.blocks = blocks
+        self.mode = mode
+        self.front = front
+        self.name = name
         self.doc = LogDocument()
         self.area = "preamble"
+        self.roles = {}  # block index → "paper", "topic" or "section" (see _plan)
+        self.index = 0  # of the block being read
+        self.groups = {}  # heading level → ("day", date) / ("period" or "topic", text)
+        self.paper_level = 3  # the level of the current paper's heading
+        self.heading_note = None  # a heading note taking the paragraphs below it
+        self.title_block = None  # the "file" reading: the index of the title heading
+        self.expect_authors = False  # the "file" reading: the block under the title
+        self.sections = 0  # the "file" reading: the headings met in the paper
+        self.top_url = None  # the "file" reading: the paper link found before the second one
+        self.linked = 0  # papers whose link stands on a line of its own
         self.preamble_start = 0  # where the text before the first paper resumes
         self.title_index = None
         self.paper = None
@@ -150,21 +253,34 @@ class _Parser:
         self.doc.warnings.append(ParseWarning(line=line, message=message))
 
     def run(self):
-        blocks = scan(self.lines, range(1, len(self.lines) + 1), strict=True)
-        for block in blocks:
+        blocks = self.blocks
+        if blocks is None:
+            blocks = scan(self.lines, range(1, len(self.lines) + 1), strict=True)
+        if self.mode == "file":
+            self._start_file(blocks)
+        else:
+            self.roles = _plan(blocks)
+        for index, block in enumerate(blocks):
+            self.index = index
             if block.kind != "item" or block.blank_before:
                 # A lead-in takes only the bullets right below it, up to a blank line.
                 self.lead_in = None
-            if block.kind == "heading" and self._heading(block):
-                continue
+            if block.kind == "heading":
+                self.heading_note = None
+                if self._heading(block):
+                    self.expect_authors = index == self.title_block
+                    continue
             if self.area == "preamble":
                 continue
-            if self.area == "changelog":
+            if self.area == "loose":
+                self._loose_block(block)
+            elif self.area == "changelog":
                 self._changelog_block(block)
             elif self.area == "questions":
                 self._question_block(block)
             else:
                 self._note_block(block)
+            self.expect_authors = False
         if self.area == "preamble":
             self._end_preamble(len(self.lines))
         self._end_paper()
@@ -172,6 +288,30 @@ class _Parser:
             return None
         self._number_papers()
         return self.doc
+
+    def looks_like_papers(self):
+        """Tell whether the papers read are papers, not sections of one paper.
+
+        A paper with an `[N]` number or a link in its heading, or a link on a
+        line of its own under most of the headings, is a paper.
+        """
+        papers = self.doc.papers
+        if self.first_line_of or any(p.found_as == "heading with a link" for p in papers):
+            return True
+        return len(papers) >= 2 and self.linked * 2 > len(papers)
+
+    def file_shaped(self):
+        """Tell whether the file is one paper: one `#` title, the papers read named like sections.
+
+        "Summary", "Method", "Notes" under one title are a paper's sections;
+        so is a single `##` heading under the title.
+        """
+        titles = [b for b in self.blocks if b.kind == "heading" and b.level == 1]
+        papers = self.doc.papers
+        if len(titles) != 1 or not papers or titles[0].line > papers[0].line:
+            return False
+        named = sum(1 for p in papers if is_section_name(p.title))
+        return len(papers) == 1 or named * 2 >= len(papers)
 
     # -- structure ---------------------------------------------------------
 
@@ -192,6 +332,8 @@ class _Parser:
                 self.title_index = block.start
                 self.doc.title = text
             return True
+        if self.index == self.title_block:
+            return True
         if is_changelog_heading(text):
             if self.area == "preamble":
                 self._end_preamble(block.start)
@@ -205,9 +347,16 @@ class _Parser:
             self.paper.question = None
             self.last = None
             return True
-        if block.level in (2, 3) and not section:
+        if self.mode == "file":
+            return self._section_heading()
+        if block.level <= 3 and not section and (group := grouping_heading(text)):
+            return self._group(block, group)
+        role = self.roles.get(self.index)
+        if role == "paper":
             self._start_paper(block)
             return True
+        if role == "topic":
+            return self._group(block, ("topic", text))
         if self.area == "preamble":
             if block.level == 1 and self.title_index is None:
                 self.title_index = block.start
@@ -216,6 +365,65 @@ class _Parser:
         if self.area == "questions":
             self.area = "notes"
         return False
+
+    def _section_heading(self):
+        """Count a section of the one paper: its link is looked for above the second."""
+        self.sections += 1
+        if self.sections == 2:
+            self.top_url = self.paper.text_url
+        if self.area == "questions":
+            self.area = "notes"
+        return False
+
+    def _group(self, block, group):
+        """Read a heading that groups the papers below it: a day, a period, a topic, contents.
+
+        A day is the `read_on` of the papers below it, a period or a topic one
+        of their tags; a contents list goes to the log's description. Text
+        between it and the next paper goes to the description too.
+        """
+        kind, value = group
+        marks = "#" * block.level
+        if kind == "contents":
+            self.warn(
+                block.line,
+                f"Read '{marks} {block.text}' as the log's contents: kept in its description.",
+            )
+            if self.area != "preamble":
+                self._end_paper()
+                self.area = "loose"
+                self._describe(self.lines[block.start].strip())
+            return True
+        self.warn(
+            block.line, f"Read '{marks} {block.text}' as a heading that groups the papers below it."
+        )
+        for level in [level for level in self.groups if level >= block.level]:
+            del self.groups[level]
+        self.groups[block.level] = (kind, value)
+        if self.area == "preamble":
+            self._end_preamble(block.start)
+            self.area = "preamble"
+            self.preamble_start = block.start + 1
+        else:
+            self._end_paper()
+            self.area = "loose"
+        self.last = None
+        return True
+
+    def _loose_block(self, block):
+        """Keep a block under a grouping heading, before the next paper, in the description."""
+        if block.kind == "heading":
+            text = self.lines[block.start].strip()
+        elif block.kind == "item":
+            first, *rest = block.lines
+            text = "\n".join([f"- {first}", *(f"  {line}" if line else "" for line in rest)])
+        else:
+            text = block.text
+        self._describe(text)
+
+    def _describe(self, text):
+        description = self.doc.description
+        self.doc.description = f"{description}\n\n{text}" if description else text
 
     def _end_preamble(self, end):
         start = self.preamble_start
@@ -229,12 +437,13 @@ class _Parser:
         self.area = "notes"
 
     def _start_paper(self, block):
+        """Start the paper of a `##` / `###` heading: `[N]` its number, a link in it its url."""
         if self.area == "preamble":
             self._end_preamble(block.start)
         self._end_paper()
         number = None
         title = block.text
-        if match := _PAPER_NUMBER_RE.match(title):
+        if (match := _number_match(title)) is not None:
             number = _paper_number(match[1], block.line)
             title = match[2].strip()
             if number in self.first_line_of:
@@ -247,27 +456,98 @@ class _Parser:
         entry = PaperEntry(number=number or 0, title=title, line=block.line)
         if number is None:
             self.unnumbered.append(entry)
-        self.paper = _PaperState(entry)
+        paper = self.paper = _PaperState(entry)
+        if found := heading_link(title):
+            entry.title, paper.heading_url = found
+            entry.found_as = "heading with a link"
+        self.paper_level = block.level
+        for level in sorted(self.groups):
+            if level >= block.level:
+                del self.groups[level]
+            elif self.groups[level][0] == "day":
+                paper.group_day = self.groups[level][1]
+            else:
+                paper.group_tags.append(self.groups[level][1])
         self.doc.papers.append(entry)
         self.area = "notes"
         self.last = None
+
+    def _start_file(self, blocks):
+        """Start the one paper of the "file" reading, before its first block.
+
+        Its title is the front matter's `title:`, else the first `#` heading,
+        else the first heading, else the file name; the front matter fills
+        its fields and the file name's date its `read_on`.
+        """
+        front = self.front
+        headings = [
+            (i, block)
+            for i, block in enumerate(blocks)
+            if block.kind == "heading"
+            and block.text
+            and not is_changelog_heading(block.text)
+            and not question_section(block.text)
+        ]
+        top = next((i for i, block in headings if block.level == 1), None)
+        if top is None and headings:
+            top = headings[0][0]
+        if front is not None and front.title:
+            # A `# Title` repeating the front matter's title is that title.
+            same = top is not None and blocks[top].text.casefold() == front.title.casefold()
+            top = top if same else None
+        self.title_block = top
+        levels = [block.level for i, block in headings if i != top]
+        self.paper_level = min(levels) - 1 if levels else 1
+        if front is not None and front.title:
+            title = front.title
+        elif top is not None:
+            title = blocks[top].text
+        else:
+            title = name_title(self.name) or _first_words(blocks)
+        line = blocks[top].line if top is not None else 1
+        entry = PaperEntry(number=1, title=title, line=line, found_as="one file")
+        paper = self.paper = _PaperState(entry)
+        if found := heading_link(title):
+            entry.title, paper.heading_url = found
+        if front is not None:
+            entry.authors, entry.read_on, entry.tags = front.authors, front.read_on, front.tags
+            entry.meta = front.meta
+            paper.link = front.url or None
+            self.expect_authors = top is None and bool(front.title)
+        if entry.read_on is None and self.name:
+            entry.read_on = file_name_day(self.name)
+        self.doc.papers.append(entry)
+        self.doc.title = entry.title
+        self.area = "notes"
 
     def _end_paper(self):
         paper = self.paper
         if paper is None:
             return
         entry = paper.entry
+        own_line = paper.own_line
         if paper.link is not None:
             url = paper.link
-        elif paper.own_line is not None:
-            note, url, consumable = paper.own_line
+        elif paper.heading_url:
+            url = paper.heading_url
+            if own_line is not None and own_line[1] == url and own_line[2]:
+                _remove(entry.notes, own_line[0])
+        elif own_line is not None:
+            note, url, consumable = own_line
             if consumable:
-                index = next(i for i, n in enumerate(entry.notes) if n is note)
-                del entry.notes[index]
+                _remove(entry.notes, note)
+        elif self.top_url is not None:
+            url = self.top_url
         else:
             url = paper.text_url
+        if url and url != paper.text_url:
+            self.linked += 1
         entry.url = url
         entry.arxiv_id, entry.doi = link_ids(url)
+        if paper.group_tags:
+            entry.tags = paper.group_tags + [t for t in entry.tags if t not in paper.group_tags]
+        if entry.read_on is None:
+            entry.read_on = paper.group_day
         self.paper = None
 
     def _number_papers(self):
@@ -334,6 +614,8 @@ class _Parser:
 
     def _note_block(self, block):
         paper = self.paper
+        if self._joins_heading_note(block) or self._authors_block(block):
+            return
         if self._continues_last(block):
             return
         text = block.text
@@ -345,8 +627,11 @@ class _Parser:
             self.lead_in = None
         if block.kind in ("heading", "fence"):
             if block.kind == "heading":
-                text = self.lines[block.start].strip()
-            self._add_note(NoteEntry(body=text, line=block.line))
+                text = self._note_heading(block)
+            note = NoteEntry(body=text, line=block.line)
+            self._add_note(note)
+            if block.kind == "heading" and is_heading_note(text):
+                self.heading_note = note
             return
         literal = unescape_label(text, is_note_label)
         if literal is not None:
@@ -373,7 +658,7 @@ class _Parser:
             self.last = (entry, "tldr")
             return
         found = own_line_url(text)
-        if found and paper.own_line is None and is_paper_url(found[0]):
+        if found and paper.own_line is None and self._may_be_link(found[0]):
             note = NoteEntry(body=text, line=block.line)
             paper.own_line = (note, found[0], found[1] != "markdown")
             self._add_note(note)
@@ -390,6 +675,50 @@ class _Parser:
         self._add_note(note)
         if block.kind == "item" and is_lead_in(text):
             self.lead_in = _LeadIn(note, block.line)
+
+    def _note_heading(self, block):
+        """Return a heading inside a paper's notes at its level relative to the paper."""
+        if block.text and (text := note_heading(block.level, self.paper_level, block.text)):
+            return text
+        return self.lines[block.start].strip()
+
+    def _joins_heading_note(self, block):
+        """Add a paragraph right under a heading note to that note, so they stay together."""
+        note = self.heading_note
+        if note is None:
+            return False
+        if block.kind != "para" or not joins_heading(block.text):
+            self.heading_note = None
+            return False
+        note.body += "\n\n" + block.text
+        if not self.paper.text_url:
+            self.paper.text_url = first_paper_url(block.text)
+        self.last = None
+        return True
+
+    def _authors_block(self, block):
+        """Read the line of authors right under the "file" reading's title."""
+        entry = self.paper.entry
+        if not self.expect_authors or block.kind != "para" or entry.authors:
+            return False
+        authors = authors_line(block.text)
+        if authors is None:
+            return False
+        entry.authors = authors
+        self.last = None
+        return True
+
+    def _may_be_link(self, url):
+        """Tell whether a URL on its own line may be the paper's link.
+
+        In the "file" reading only near the top (before the second section),
+        and any URL before the first section: that is where a post links its paper.
+        """
+        if self.mode != "file":
+            return is_paper_url(url)
+        if self.sections >= 2:
+            return False
+        return self.sections == 0 or is_paper_url(url)
 
     def _add_note(self, note):
         self.paper.entry.notes.append(note)
@@ -534,6 +863,88 @@ class _Parser:
             description = self.doc.description
             self.doc.description = f"{description}\n\n{text}" if description else text
             self.warn(block.line, "No date (YYYY-MM-DD): added to the log's description.")
+
+
+def _plan(blocks):
+    """Say which `##` / `###` headings are papers, topics over papers, or sections of a paper.
+
+    Return {block index: "paper" | "topic" | "section"} for the headings that
+    can be papers (not a change log, question or grouping heading). A `##`
+    holding `###` headings is a topic when they look like papers (`[N]`, a
+    link) and it does not, or when it is short and they are long like
+    titles; a `###` under a `##` paper is a section of it when it is named
+    like one ("Summary", "Method") or the same name recurs under other papers.
+    """
+    roles = {}
+    for i, block in enumerate(blocks):
+        if block.kind == "heading" and block.level in (2, 3) and _may_be_paper(block.text):
+            roles[i] = "paper"
+    repeats = Counter(_folded(blocks[i].text) for i in roles if blocks[i].level == 3)
+    children = {}
+    parent = None
+    for i, block in enumerate(blocks):
+        if block.kind != "heading":
+            continue
+        if block.level <= 2:
+            parent = i if i in roles else None
+            children[i] = []
+        elif block.level == 3 and parent is not None and i in roles:
+            children[parent].append(i)
+
+    def section_like(i):
+        text = blocks[i].text
+        return not _paper_like(text) and (is_section_name(text) or repeats[_folded(text)] > 1)
+
+    for parent, kids in children.items():
+        if not kids:
+            continue
+        head = blocks[parent].text
+        lengths = sorted(len(blocks[i].text.split()) for i in kids)
+        if not _paper_like(head) and (
+            any(_paper_like(blocks[i].text) for i in kids)
+            or (len(head.split()) <= 3 and lengths[len(lengths) // 2] >= 4)
+            and not any(section_like(i) for i in kids)
+        ):
+            roles[parent] = "topic"
+            continue
+        for i in kids:
+            if section_like(i):
+                roles[i] = "section"
+    return roles
+
+
+def _may_be_paper(text):
+    return not (is_changelog_heading(text) or question_section(text) or grouping_heading(text))
+
+
+def _paper_like(text):
+    """Tell whether a heading names a paper beyond doubt: an `[N]` number or a link."""
+    return _number_match(text) is not None or heading_link(text) is not None
+
+
+def _number_match(text):
+    """Match the `[N]` at the start of a heading; None for a link `[2020](url)`."""
+    match = _PAPER_NUMBER_RE.match(text)
+    return match if match and not text.startswith(f"[{match[1]}](") else None
+
+
+def _folded(text):
+    return " ".join(text.casefold().split())
+
+
+def _first_words(blocks):
+    """Return the first words of a file without headings, as its paper's title."""
+    first = blocks[0].text.split("\n", 1)[0] if blocks else ""
+    words = first.strip("#*_>`[]() \t").split()
+    return " ".join(words[:_TITLE_WORDS]) + (" …" if len(words) > _TITLE_WORDS else "")
+
+
+_TITLE_WORDS = 12
+
+
+def _remove(notes, note):
+    """Remove this very note (not one equal to it) from a paper's notes."""
+    del notes[next(i for i, n in enumerate(notes) if n is note)]
 
 
 def _paper_number(digits, line):

@@ -10,6 +10,7 @@ parser never has to guess which bullet is a reply.
 """
 
 from papers.logformat.model import DEFAULT_QUESTION_SECTION
+from papers.logformat.sections import is_heading_note
 from papers.logformat.syntax import (
     CHANGELOG_HEADING,
     canonical_anchor_label,
@@ -74,13 +75,20 @@ def _paper(paper):
     if paper.meta:
         bullets += _item(write_meta("meta", paper.meta))
     previous = ""
+    gap = False
     for entry in paper.notes:
         text = _note(entry)
-        if is_lead_in(previous):
+        if not entry.anchor_label and is_heading_note(text):
+            # A heading with the paragraphs under it is written as it reads,
+            # so the import takes them as one note again.
+            bullets += ["", *text.split("\n")] if bullets else text.split("\n")
+            previous, gap = "", True
+            continue
+        if is_lead_in(previous) or gap:
             # A note "The paper:" would take the next bullet as its item.
             bullets.append("")
         bullets += _item(text)
-        previous = text
+        previous, gap = text, False
     questions = _questions(paper.questions)
 
     lines = [_heading(3, f"[{paper.number}] {paper.title}")]

@@ -1,5 +1,6 @@
 """Count the words of texts and records, for the "nothing dropped" checks."""
 
+import json
 import re
 from collections import Counter
 
@@ -18,7 +19,9 @@ def record_text(doc):
     """
     parts = [doc.title, doc.description]
     for paper in doc.papers:
-        parts += [str(paper.number), paper.title, paper.url, paper.curiosity]
+        parts += [str(paper.number), paper.title, paper.url, paper.curiosity, paper.authors]
+        parts += [*paper.tags, json.dumps(paper.meta, ensure_ascii=False)]
+        parts += [paper.read_on.isoformat() if paper.read_on else ""]
         parts += [paper.curiosity_note, paper.tldr]
         for note in paper.notes:
             parts += [note.anchor_label, note.body]

@@ -45,10 +45,13 @@ def test_it_rejects_a_file_over_the_size_limit():
     assert parse_log(PAPER, max_bytes=len(PAPER))
 
 
-def test_it_rejects_a_file_without_paper_sections():
-    error = error_of("# My log\n\n- just some bullets\n\n#### change logs\n\n- 2024-01-01: x\n")
-    assert error.line is None
-    assert str(error).startswith("No paper sections found: each paper starts with")
+def test_a_file_without_paper_sections_is_read_as_one_paper_not_refused():
+    doc = parse_log("# My log\n\n- just some bullets\n\n#### change logs\n\n- 2024-01-01: x\n")
+    assert doc.reading == "file"
+    assert [(p.title, p.found_as) for p in doc.papers] == [("My log", "one file")]
+    assert [n.body for n in doc.papers[0].notes] == ["just some bullets"]
+    assert doc.warnings[0].line == 1
+    assert doc.warnings[0].message == "Read as one paper: no paper headings found."
 
 
 def test_it_rejects_the_same_number_twice():

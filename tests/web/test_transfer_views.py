@@ -139,10 +139,9 @@ def test_preview_marks_papers_already_in_the_log(client, bob, log, paper):
         (b"# Log\n\n### [1] Caf\xe9 paper\n", "The file is not UTF-8 text (byte 0xe9"),
         (b"\xff\xfe#\x00", "UTF-16"),
         (b"   \n\n", "The file is empty."),
-        (b"# Just a title\n\nSome prose without papers.\n", "No paper sections found"),
         (b"# Log\n\n### [1] One\n\n### [1] Two\n", "Line 5: The paper number [1] is used twice"),
     ],
-    ids=["binary", "latin-1", "utf-16", "blank", "no-papers", "duplicate-number"],
+    ids=["binary", "latin-1", "utf-16", "blank", "duplicate-number"],
 )
 def test_a_bad_file_gets_its_message_with_422_and_writes_nothing(
     client, bob, empty_log, data, message
@@ -157,6 +156,21 @@ def test_a_bad_file_gets_its_message_with_422_and_writes_nothing(
     assert 'aria-invalid="true"' in response.content.decode()
     assert record_counts() == before
     assert "readinglog.import" not in client.session
+
+
+def test_a_file_without_paper_headings_previews_as_one_paper(client, bob, empty_log):
+    client.force_login(bob)
+
+    response = client.post(
+        import_url(empty_log), {"file": upload(b"# Just a title\n\nSome prose without papers.\n")}
+    )
+
+    assert response.status_code == 200
+    assert dict(response.context["preview"]["counts"])["papers"] == 1
+    html = response.content.decode()
+    assert "Read as one paper: no paper headings found." in html
+    assert "Just a title" in html
+    assert not empty_log.papers.exists(), "the preview wrote nothing"
 
 
 def test_an_empty_file_is_refused(client, bob, empty_log):
