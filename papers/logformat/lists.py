@@ -18,9 +18,10 @@ reading it.
 import re
 import textwrap
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from papers.logformat.blocks import HEADING_RE
-from papers.logformat.dates import grouping_heading
+from papers.logformat.dates import file_name_day, grouping_heading
 from papers.logformat.model import LogDocument, NoteEntry, PaperEntry, ParseWarning
 from papers.logformat.syntax import detect_link, is_paper_url, link_ids
 
@@ -35,7 +36,8 @@ _DELIMITER_CELL_RE = re.compile(r":?-+:?")
 # The canonical format's paper heading: a file written that way is no list of papers.
 _NUMBERED_HEADING_RE = re.compile(r" {0,3}#{2,3}[ \t]+\[\d+\]")
 # A markdown link `[text](url)` (an image when `!` comes first) and a bare URL.
-_MD_LINK_RE = re.compile(r"(!?)\[([^\[\]\n]*)\]\(<?(https?://[^\s()<>]+)>?\)", re.IGNORECASE)
+_MD_LINK_RE = re.compile(r"(!?)\[([^\[\]\n]*)\]\(<?([^\s()<>]+)>?\)")
+_WEB_RE = re.compile(r"https?://", re.IGNORECASE)
 _BARE_URL_RE = re.compile(r"https?://[^\s<>\"'`\[\]()]+", re.IGNORECASE)
 _ID_RE = re.compile(
     r"\b(?:arxiv:[ \t]?\d{4}\.\d{4,5}(?:v\d+)?|doi:[ \t]?10\.\d{4,9}/[^\s\])]+)", re.IGNORECASE
@@ -225,7 +227,8 @@ class _Head:
 class _Link:
     start: int
     end: int
-    url: str
+    url: str  # "" for a link to a file next to the log (`notes/x.md`)
+    target: str  # where the link goes, as written
     text: str = ""  # a markdown link's text; "" for a bare URL or an id
     markdown: bool = False
 
@@ -243,14 +246,16 @@ def _links(text):
         gaps.append((at, match.start()))
         at = match.end()
         if not match[1]:
-            found.append(_Link(match.start(), match.end(), match[3], match[2], markdown=True))
+            target = match[3]
+            url = target if _WEB_RE.match(target) else ""
+            found.append(_Link(match.start(), match.end(), url, target, match[2], markdown=True))
     gaps.append((at, len(text)))
     for start, end in gaps:
         for match in _BARE_URL_RE.finditer(text, start, end):
             url = match[0].rstrip(_URL_TRAILING)
-            found.append(_Link(match.start(), match.start() + len(url), url))
+            found.append(_Link(match.start(), match.start() + len(url), url, url))
         for match in _ID_RE.finditer(text, start, end):
-            found.append(_Link(match.start(), match.end(), detect_link(match[0])[0]))
+            found.append(_Link(match.start(), match.end(), detect_link(match[0])[0], match[0]))
     found.sort(key=lambda link: link.start)
     return found
 
@@ -259,10 +264,9 @@ def _is_generic(link):
     """Tell whether a link's text only names the site or the file (`arXiv`, `pdf`)."""
     if not link.markdown:
         return True
-    in_url = set(_WORD_RE.findall(link.url.lower()))
-    return all(
-        word in _LINK_WORDS or word in in_url for word in _WORD_RE.findall(link.text.lower())
-    )
+    host = set(_WORD_RE.findall(urlsplit(link.url).netloc.lower())) if link.url else set()
+    words = _WORD_RE.findall(link.text.lower())
+    return all(word in _LINK_WORDS or word in host for word in words)
 
 
 def _plain(text):
@@ -311,19 +315,25 @@ def _read_head(text):
     """
     links = _links(text)
     first = links[0] if links else None
-    chosen = next((link for link in links if is_paper_url(link.url)), first)
-    lead_end = first.start if first else len(text)
+    chosen = _paper_link(links)
+    lead_end = _bracketed(text, first)[0] if first else len(text)
     prefix_end = 0
     if (short := _BOLD_PREFIX_RE.match(text)) and _has_words(text[short.end() : lead_end]):
         # `**Short name**: Title …`; but in `**Title**: [arXiv](url)` the bold is the title.
         prefix_end = short.end()
     lead = text[prefix_end:lead_end]
     authors = ""
-    if first is not None and first.markdown and not _is_generic(first) and _lead_is_label(lead):
-        title = _plain(first.text)
+    if (
+        first is not None
+        and first.markdown
+        and _lead_is_label(lead)
+        and (not _is_generic(first) or not _has_words(lead))
+    ):
+        title, venue = _split_venue(_plain(first.text))
         title_end = first.end
         # A title link that is not the paper's link keeps its URL in the note.
-        pieces = [(first.start, first.end, "" if chosen is first else f"<{first.url}>")]
+        kept = "" if chosen is first else _kept(first)
+        pieces = [(first.start, first.end, f"{venue} {kept}")]
     else:
         start = prefix_end + len(lead) - len(lead.lstrip())
         whole = lead.strip().rstrip(_SEPARATORS).rstrip()
@@ -335,9 +345,28 @@ def _read_head(text):
     if not _has_words(title):
         return None
     if chosen is not None and chosen.start >= title_end and _is_generic(chosen):
-        pieces.append((chosen.start, chosen.end, ""))
+        pieces.append((*_bracketed(text, chosen), ""))
     rest = _cut_out(text, pieces)
     return _Head(title=title, url=chosen.url if chosen else "", authors=authors, rest=rest)
+
+
+def _paper_link(links):
+    """Return the first link to a paper, else the first web link, else None."""
+    web = [link for link in links if link.url]
+    return next((link for link in web if is_paper_url(link.url)), web[0] if web else None)
+
+
+def _kept(link):
+    """Write a title's link that is not the paper's link, for the note."""
+    return f"<{link.url}>" if link.url else f"[{link.target}]({link.target})"
+
+
+def _bracketed(text, link):
+    """Return a link's span, with the brackets around it: `[[arXiv](url)]`."""
+    start, end = link.start, link.end
+    if text[start - 1 : start] == "[" and text[end : end + 1] == "]":
+        return start - 1, end + 1
+    return start, end
 
 
 def _has_words(text):
@@ -458,12 +487,12 @@ class _Reader:
         return units
 
     def _list(self, items):
-        """Read a list as papers when most of its items name a paper with a link."""
+        """Read a list as papers when most of its items link to a paper (arXiv, a DOI, a PDF…)."""
         whole = [("text", items[0].start, items[-1].end)]
         if self.reading != "items":
             return whole
         heads = [_read_head(item.text) for item in items]
-        linked = sum(1 for head in heads if head is not None and head.url)
+        linked = sum(1 for head in heads if head is not None and is_paper_url(head.url))
         if linked * 2 <= len(items):
             return whole
         units = []
@@ -516,8 +545,7 @@ class _Reader:
             role = roles[column] if column < len(roles) else ""
             if role == "number" and cell.isdigit() and len(cell) <= 10 and number is None:
                 number = int(cell)
-            elif role == "link" and not head.url and (links := _links(cell)):
-                chosen = next((link for link in links if is_paper_url(link.url)), links[0])
+            elif role == "link" and not head.url and (chosen := _paper_link(_links(cell))):
                 head.url = chosen.url
                 dropped = [(chosen.start, chosen.end, "")] if _is_generic(chosen) else []
                 rest = _cut_out(cell, dropped)
@@ -531,7 +559,7 @@ class _Reader:
                 head.authors = cell
             elif role == "tags":
                 tags += [tag.strip() for tag in cell.replace("\n", ",").split(",") if tag.strip()]
-            elif role == "date" and day is None and (found := grouping_heading(cell)):
+            elif role == "date" and day is None and (found := _date_cell(cell)):
                 if found[0] == "day":
                     day = found[1]
                 if found[0] != "day" or day.isoformat() != cell:
@@ -656,9 +684,16 @@ class _Paper:
     day: object = None
 
 
+def _date_cell(text):
+    """Read a date column's cell like a grouping heading; `20240305` is a day too."""
+    if len(text) == 8 and text.isdigit() and (day := file_name_day(text)):
+        return "day", day
+    return grouping_heading(text)
+
+
 def _tag(text):
     """Make a tag of a heading's text: no emphasis, no commas (a tag list is comma-separated)."""
-    return " ".join(text.replace(",", " ").strip(" \t*_`[]():.").split())
+    return " ".join(text.replace(",", " ").strip(" \t*_`").rstrip(":").split())
 
 
 def _no_headings(text):

@@ -34,6 +34,7 @@ LABELS += ("authors", "date", "tags")
 FIXTURES = [
     ("items-daily.md", "items", "list item"),
     ("items-bullets.md", "items", "list item"),
+    ("items-index.md", "items", "list item"),
     ("rows-table.md", "rows", "table row"),
     ("rows-monthly.md", "rows", "table row"),
 ]
@@ -137,6 +138,29 @@ def test_bulleted_items_read_venues_authors_arxiv_ids_and_comments():
     assert {paper.line for paper in doc.papers} == {7, 9, 11, 12, 17, 18}
 
 
+def test_an_index_of_note_files_reads_titles_from_links_and_keeps_the_file_links():
+    doc = read("items-index.md", "items")
+    # The list of tools links to no paper: it stays in the description.
+    assert "- [Zotero](https://www.zotero.org/) for the PDFs" in doc.description
+    assert "**Tools I use**" in doc.description
+    flamingo, pali, perceiver, coca, blip = doc.papers
+    assert flamingo.title == "Flamingo: a Visual Language Model for Few-Shot Learning"
+    assert flamingo.arxiv_id == "2204.14198"
+    # The write-up's path, the month and the venue stay as a note.
+    assert notes(flamingo) == [
+        "(2022-04) [notes/flamingo.md](notes/flamingo.md) <kbd>NeurIPS 2022</kbd>"
+    ]
+    assert notes(pali) == ["[notes/pali.md](notes/pali.md)"]
+    assert (perceiver.title, perceiver.url) == (
+        "Perceiver: General Perception with Iterative Attention",
+        "http://arxiv.org/abs/2103.03206",
+    )
+    assert notes(perceiver) == ["(2021-03) [cross-attention, latents]"]
+    assert notes(coca) == ["[[Notes](notes/coca.md)] [captioning]"]
+    assert [p.tags for p in doc.papers] == [["2022-06"]] * 3 + [["2022-05"]] * 2
+    assert notes(blip) == ["### To do", "- Read the appendix of BLIP again."]
+
+
 def test_unique_list_numbers_become_the_paper_numbers():
     doc = parse_log(
         "# Picks\n\n"
@@ -211,6 +235,19 @@ def test_a_table_of_papers_reads_each_row_with_its_columns():
     # The paragraph after the table goes to the last paper.
     assert notes(dropout)[-1] == "We skipped number 4: the speaker was ill."
     assert [p.line for p in doc.papers] == [7, 8, 9, 10]
+
+
+def test_a_date_column_reads_compact_dates_and_keeps_them_as_written():
+    doc = parse_log(
+        "| Date | Paper | Notes |\n|:---:|:---:|:---:|\n"
+        "| 20231222 | First Paper https://arxiv.org/abs/2312.00001 | good |\n"
+        "| someday | Second Paper https://arxiv.org/abs/2312.00002 | |\n",
+        reading="rows",
+    )
+    first, second = doc.papers
+    assert first.read_on == datetime.date(2023, 12, 22)
+    assert notes(first) == ["Date: 20231222", "good"]
+    assert (second.read_on, notes(second)) == (None, ["Date: someday"])
 
 
 def test_tables_under_month_headings_tag_their_rows_and_keep_extra_columns():
