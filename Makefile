@@ -30,8 +30,11 @@ $(SECRET_FILE):
 	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 	@chmod 600 $@
 
+# Text is rendered to HTML when it is saved; `rerender` renders what an older
+# checkout saved with this one's renderer (issue #9), about 0.5 ms a text.
 run: $(STAMP) $(SECRET_FILE)
 	@$(LOCAL_ENV) $(BIN)/python manage.py migrate --no-input
+	@$(LOCAL_ENV) $(BIN)/python manage.py rerender --verbosity 0
 	@$(LOCAL_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	@$(LOCAL_ENV) $(BIN)/python manage.py load_demo --port $(PORT)
 	@echo "Serving http://127.0.0.1:$(PORT)/ (DEBUG off; Ctrl+C stops; make dev for the debug server)"
@@ -40,6 +43,7 @@ run: $(STAMP) $(SECRET_FILE)
 # The development server: DEBUG on (Django's debug pages), code reloaded on save.
 dev: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py rerender --verbosity 0
 	$(BIN)/python manage.py load_demo --port $(PORT)
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

@@ -69,3 +69,15 @@ def test_it_writes_nothing_when_nothing_renders_differently(images_everywhere):
 def test_the_batch_size_must_be_positive(db):
     with pytest.raises(CommandError, match="--batch-size must be at least 1."):
         rerender("--batch-size", "0")
+
+
+def test_text_saved_by_an_older_renderer_renders_as_written_now(paper, carol):
+    # Before issue #9 a list right under a line of text rendered as more lines of it.
+    note = make_note(paper, by=carol, body="The paper:\n- is about tutors\n- has a benchmark")
+    stale = "<p>The paper:<br>\n- is about tutors<br>\n- has a benchmark</p>"
+    Note.objects.filter(pk=note.pk).update(body_html=stale)
+    assert rerender("--verbosity", "0") == ""
+    note.refresh_from_db()
+    assert note.body_html == (
+        "<p>The paper:</p>\n<ul>\n<li>is about tutors</li>\n<li>has a benchmark</li>\n</ul>"
+    )

@@ -18,8 +18,8 @@ def rendered_fields(model):
 class Command(BaseCommand):
     help = (
         "Render the markdown of every row again into its *_html column (trash included), so "
-        "a changed setting such as READINGLOG_REMOTE_IMAGES applies to text already saved. "
-        "Texts and their edit history are left as they are."
+        "a changed setting such as READINGLOG_REMOTE_IMAGES, or a new version's renderer, "
+        "applies to text already saved. Texts and their edit history are left as they are."
     )
 
     def add_arguments(self, parser):
@@ -27,14 +27,15 @@ class Command(BaseCommand):
             "--batch-size", type=int, default=500, help="rows per transaction (500)"
         )
 
-    def handle(self, batch_size, **options):
+    def handle(self, batch_size, verbosity, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         for model in apps.get_app_config("papers").get_models():
             if fields := rendered_fields(model):
                 changed, total = self._rerender(model, fields, batch_size)
                 name = model._meta.verbose_name_plural
-                self.stdout.write(f"{name}: {changed} of {total} rendered differently now.")
+                if verbosity:
+                    self.stdout.write(f"{name}: {changed} of {total} rendered differently now.")
 
     def _rerender(self, model, fields, batch_size):
         # The base manager reaches rows in the trash; rows are locked (on
