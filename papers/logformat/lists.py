@@ -645,7 +645,9 @@ class _Reader:
         if not text.strip():
             return
         if self.doc.papers:
-            self.doc.papers[-1].notes.append(NoteEntry(body=text, line=start + 1))
+            # A note is written as a bullet, which drops the spaces before its first line.
+            note = NoteEntry(body=text.lstrip(" "), line=start + 1)
+            self.doc.papers[-1].notes.append(note)
             return
         text = _no_headings(text)
         description = self.doc.description
