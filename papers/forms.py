@@ -570,7 +570,22 @@ class ImportForm(NoLabelSuffix, forms.Form):
                 f"That is {len(files)} files; the limit is {max_files}. "
                 "Import them in several parts."
             )
-        return files
+        return _unique_names(files)
+
+
+def _unique_names(files):
+    """Rename the second "notes.md" of an upload "notes (2).md", so each file has its name."""
+    seen = set()
+    named = []
+    for name, data in files:
+        stem, dot, suffix = name.rpartition(".")
+        unique, n = name, 1
+        while unique in seen:
+            n += 1
+            unique = f"{stem} ({n}).{suffix}" if dot else f"{name} ({n})"
+        seen.add(unique)
+        named.append((unique, data))
+    return named
 
 
 class ReadingForm(NoLabelSuffix, forms.Form):

@@ -94,7 +94,7 @@ def test_a_date_in_the_file_name_is_the_read_on_of_its_papers():
 
 
 def test_warnings_name_their_file():
-    unnumbered = b"# Log\n\n### A Paper Without A Number\n\n- A note.\n"
+    unnumbered = b"# Log\n\n### [3] Numbered\n\n- A.\n\n### A Paper Without A Number\n\n- B.\n"
 
     document = parse_files([("a.md", OPTICS), ("b.md", unnumbered)])
 
@@ -364,3 +364,24 @@ def test_reimporting_a_folder_into_its_log_names_the_files_of_what_was_left_alon
 
     assert "left alone, b.md, line 3: The note “Bass traps help below 120 Hz.”" in out.getvalue()
     assert not Note.objects.filter(body="Bass traps help below 120 Hz.").exists()
+
+
+def test_import_log_reads_a_folder_of_per_paper_files_one_paper_each(alice, tmp_path):
+    for day, topic in [("2024-01-09", "Tides"), ("2024-01-03", "Currents")]:
+        (tmp_path / f"{day}-{topic.lower()}.md").write_text(
+            f"# Ocean {topic} in Models\n\nhttps://arxiv.org/abs/2312.00042\n\n"
+            "## Summary\n\nA short read.\n\n## Questions\n\n- Why this grid?\n"
+        )
+    out = StringIO()
+
+    call_command("import_log", str(tmp_path), "--owner", "alice", "--log", "sea", stdout=out)
+
+    assert "Read 2 files from" in out.getvalue()
+    assert "taken by an earlier file" not in out.getvalue()
+    log = ReadingLog.objects.get(slug="sea")
+    papers = log.papers.order_by("number")
+    assert [(p.number, p.title, str(p.read_on)) for p in papers] == [
+        (1, "Ocean Currents in Models", "2024-01-03"),
+        (2, "Ocean Tides in Models", "2024-01-09"),
+    ]
+    assert all(p.questions.count() == 1 for p in papers)

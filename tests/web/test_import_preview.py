@@ -47,6 +47,27 @@ TOPICS = b"""# Lab reading list
 1. **S4**: Structured State Spaces for Long Sequences. [arXiv](https://arxiv.org/abs/2111.00396)
     - a long convolution kernel
 """
+TABLE = b"""# Optics papers
+
+| # | Paper | Link | Notes |
+|---|---|---|---|
+| 1 | Deep Residual Learning | https://arxiv.org/abs/1512.03385 | skip connections help |
+| 2 | Batch Normalization | https://arxiv.org/abs/1502.03167 | faster training |
+"""
+# One paper per file: a `# Title`, its link, and sections of its own.
+KILN_PAPER = b"""# Firing Curves for Stoneware
+
+https://arxiv.org/abs/2301.01234
+
+## Summary
+
+Slow cooling through quartz inversion avoids dunting.
+
+## Method
+
+- thermocouples at three heights
+- twelve firings
+"""
 ITEM_TITLES = [
     "An Image Is Worth 16x16 Words",
     "Learning Transferable Visual Models",
@@ -244,7 +265,9 @@ def test_the_preview_offers_the_readings_in_a_labelled_select(client, bob, lab):
 
     html = response.content.decode()
     form = response.context["preview"]["reading_form"]
-    assert [key for key, _ in form.fields["reading"].choices] == ["headings"]
+    offered = [key for key, _ in form.fields["reading"].choices]
+    assert offered[0] == "headings"
+    assert set(offered) <= {"headings", "file", "items", "rows"}
     assert '<label for="id_reading">Read this file as</label>' in html
     assert '<option value="headings" selected>each ## heading is a paper</option>' in html
     assert 'hx-trigger="change, submit"' in html
@@ -393,3 +416,81 @@ def test_confirm_imports_the_reading_chosen_last(client, bob, lab):
     vit = lab.papers.get(title=ITEM_TITLES[0])
     assert vit.arxiv_id == "2010.11929"
     assert list(vit.tags.values_list("name", flat=True)) == ["Vision models"]
+
+
+def test_files_read_in_different_ways_offer_the_guess_for_each_file(client, bob, lab, htmx):
+    client.force_login(bob)
+
+    response = client.post(
+        import_url(lab), {"file": [upload(GLASS, "a-glass.md"), upload(TABLE, "b-table.md")]}
+    )
+
+    preview = response.context["preview"]
+    assert preview["reading"] == ""
+    found = [(entry.file, entry.found_as) for entry, _ in preview["entries"]]
+    assert found == [("a-glass.md", "heading")] * 2 + [("b-table.md", "table row")] * 2
+    html = response.content.decode()
+    assert '<option value="" selected>as the importer guessed for each file</option>' in html
+    assert "The files were read in different ways" in html
+
+    again = client.post(import_url(lab), {"reading": ""}, **htmx)
+    assert_partial(again, "import-step")
+    assert '<td class="import-found-as">table row</td>' in again.content.decode()
+    assert client.post(confirm_url(lab), {"token": token_of(again)}).status_code == 302
+    assert lab.papers.count() == 4
+
+
+def test_two_uploads_of_the_same_name_stay_apart(client, bob, lab):
+    client.force_login(bob)
+
+    response = client.post(
+        import_url(lab), {"file": [upload(GLASS, "notes.md"), upload(METALS, "notes.md")]}
+    )
+
+    files = {entry.file for entry, _ in response.context["preview"]["entries"]}
+    assert files == {"notes.md", "notes (2).md"}
+
+
+def test_a_file_without_headings_is_read_as_one_paper_and_the_preview_says_so(client, bob, lab):
+    client.force_login(bob)
+    text = b"Some thoughts on kilns.\n\nThey get hot and the glaze runs.\n"
+
+    response = client.post(import_url(lab), {"file": upload(text, "2024-06-01-kiln.md")})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Read as one paper: no paper headings found." in html
+    assert '<td class="import-found-as">one file</td>' in html
+    client.post(confirm_url(lab), {"token": token_of(response)})
+    paper = lab.papers.get()
+    assert str(paper.read_on) == "2024-06-01"
+    assert paper.notes.count() == 2
+
+
+def test_per_paper_files_are_one_paper_each_and_can_be_read_by_headings(client, bob, lab, htmx):
+    client.force_login(bob)
+    files = [
+        upload(KILN_PAPER, "2024-02-01-firing.md"),
+        upload(KILN_PAPER.replace(b"Stoneware", b"Porcelain"), "2024-02-02-firing.md"),
+    ]
+
+    first = client.post(import_url(lab), {"file": files})
+
+    entries = first.context["preview"]["entries"]
+    assert [(e.number, e.title, e.found_as) for e, _ in entries] == [
+        (1, "Firing Curves for Stoneware", "one file"),
+        (2, "Firing Curves for Porcelain", "one file"),
+    ]
+    assert first.context["preview"]["reading"] == "file"
+    assert "taken by an earlier file" not in first.content.decode()
+
+    by_headings = client.post(import_url(lab), {"reading": "headings"}, **htmx)
+    assert "<td>Summary</td>" in by_headings.content.decode()
+
+    by_file = client.post(import_url(lab), {"reading": "file"}, **htmx)
+    client.post(confirm_url(lab), {"token": token_of(by_file)})
+    papers = lab.papers.order_by("number")
+    assert [(p.title, p.url, str(p.read_on)) for p in papers] == [
+        ("Firing Curves for Stoneware", "https://arxiv.org/abs/2301.01234", "2024-02-01"),
+        ("Firing Curves for Porcelain", "https://arxiv.org/abs/2301.01234", "2024-02-02"),
+    ]
