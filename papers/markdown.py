@@ -22,7 +22,7 @@ not show into its alt text.
 Notes are rendered as their writers meant them (issue #9): lists nest however
 far the writer indented them and may start right under a line of text
 (`normalize_list_indents`), an ordered list starts at its first number, and a
-heading never outranks the page's own (`clamp_headings`).
+heading never outranks the page's own (`lower_headings`).
 """
 
 import html
@@ -738,16 +738,26 @@ def show_images(markup):
 # A text is shown under the page's own headings: the paper's title (h1) and
 # "Notes" or "Questions" (h2). A `#` or `##` in a note (or `<h1>` in its raw
 # HTML) would outrank them and break the page's outline for screen readers,
-# so they become h3, the highest level a text may have; `###` to `######`
-# keep their level. nh3 writes every heading tag without attributes, and
-# `<` in text as `&lt;`, so the tags are exactly these.
-_TOP_HEADING = re.compile(r"<(/?)h[12]>")
+# so a text whose top heading is above h3 has all its headings moved down by
+# the same number of levels (h6 at most): its top one becomes h3 and the ones
+# under it stay under it. A text whose headings start at h3 or below keeps
+# them. nh3 writes every heading tag without attributes, and `<` in text as
+# `&lt;`, so the tags are exactly these.
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
 TOP_HEADING_LEVEL = 3
 
 
-def clamp_headings(markup):
-    """Turn h1 and h2 into h3 in sanitized HTML: a text never outranks the page's headings."""
-    return _TOP_HEADING.sub(rf"<\1h{TOP_HEADING_LEVEL}>", markup)
+def lower_headings(markup):
+    """Move a text's headings down so the top one is at least h3, in sanitized HTML."""
+    top = min((int(level) for _, level in _HEADING_TAG.findall(markup)), default=6)
+    if top >= TOP_HEADING_LEVEL:
+        return markup
+    shift = TOP_HEADING_LEVEL - top
+
+    def lower(match):
+        return f"<{match[1]}h{min(6, int(match[2]) + shift)}>"
+
+    return _HEADING_TAG.sub(lower, markup)
 
 
 _local = threading.local()
@@ -768,7 +778,7 @@ def render_markdown(text):
     if not text or not text.strip():
         return ""
     try:
-        return show_images(clamp_headings(sanitize_html(_converter().convert(text))))
+        return show_images(lower_headings(sanitize_html(_converter().convert(text))))
     except Exception:
         # A failed conversion leaves parser state behind (a RecursionError
         # left every later list nested): the next render builds a new one.

@@ -138,9 +138,15 @@ def test_a_heading_never_outranks_the_page(text):
     assert render_markdown(text) == "<h3>Big</h3>"
 
 
-def test_lower_headings_keep_their_level():
-    html = render_markdown("#### four\n\n##### five\n\n###### six")
-    assert html == "<h4>four</h4>\n<h5>five</h5>\n<h6>six</h6>"
+def test_headings_from_h3_down_keep_their_level():
+    html = render_markdown("#### four\n\n##### five\n\n###### six\n\n### three")
+    assert html == "<h4>four</h4>\n<h5>five</h5>\n<h6>six</h6>\n<h3>three</h3>"
+
+
+def test_headings_above_h3_move_down_together_and_stay_above_the_ones_under_them():
+    html = render_markdown("# Paper\n\n## Method\n\n### Data\n\n##### Detail")
+    assert html == "<h3>Paper</h3>\n<h4>Method</h4>\n<h5>Data</h5>\n<h6>Detail</h6>"
+    assert render_markdown("## Method\n\n###### Detail") == "<h3>Method</h3>\n<h6>Detail</h6>"
 
 
 def test_heading_tags_written_as_text_are_left_alone():
