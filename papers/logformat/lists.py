@@ -50,6 +50,8 @@ _LINK_WORDS = frozenset("arxiv pdf paper link url abs html doi openreview".split
 _SEPARATORS = " \t-–—:;,.|/"
 _BOLD_PREFIX_RE = re.compile(r"(\*\*|__)([^*_\n]{1,80}?)(?::\1|\1[ \t]*[:\-–—])[ \t]*")
 _INITIAL_RE = re.compile(r"\b[A-Z]\.")
+# A number written into the title: `**01.Generative Adversarial Nets**`.
+_TITLE_NUMBER_RE = re.compile(r"(\d{1,4})\.[ \t]*(?=[^\W\d_])")
 _BR_RE = re.compile(r"<br[ \t]*/?>", re.IGNORECASE)
 _EMPHASIS = "*_`"
 
@@ -130,11 +132,11 @@ def _block_starts(lines, i):
     )
 
 
-def _cut(lines):
-    """Cut the file into chunks in one pass; blank lines separate them."""
+def _cut(lines, start=0, limit=None):
+    """Cut lines[start:limit] into chunks in one pass; blank lines separate them."""
     chunks = []
-    n = len(lines)
-    i = 0
+    n = len(lines) if limit is None else limit
+    i = start
     while i < n:
         line = lines[i]
         if not line:
@@ -145,9 +147,9 @@ def _cut(lines):
             chunks.append(_Chunk("heading", i, i + 1, len(heading[1]), text))
             i += 1
         elif fence := _FENCE_OPEN_RE.match(line):
-            i = _fenced(lines, i, fence[1], chunks)
+            i = _fenced(lines, i, n, fence[1], chunks)
         elif item := _ITEM_RE.match(line):
-            i = _item(lines, i, item, chunks)
+            i = _item(lines, i, n, item, chunks)
         elif _table_starts(lines, i):
             end = i + 2
             while end < n and "|" in lines[end]:
@@ -163,9 +165,9 @@ def _cut(lines):
     return chunks
 
 
-def _fenced(lines, start, fence, chunks):
+def _fenced(lines, start, limit, fence, chunks):
     end = start + 1
-    while end < len(lines):
+    while end < limit:
         close = lines[end].strip()
         end += 1
         if close.startswith(fence) and not close.strip(fence[0]):
@@ -174,13 +176,13 @@ def _fenced(lines, start, fence, chunks):
     return end
 
 
-def _item(lines, start, match, chunks):
+def _item(lines, start, limit, match, chunks):
     """Cut one list item: its first line, lines indented under it, lazy continuation lines."""
     indent = len(match[1])
     marker = len(match[2] or "") + len(match[3] or "") + len(match[4] or "")
     spaces = len(match[5] or "")
     content = indent + marker + (spaces if 1 <= spaces <= 4 else 1)
-    n = len(lines)
+    n = limit
     end = start + 1
     k = start + 1
     previous_blank = False
@@ -221,6 +223,7 @@ class _Head:
     url: str = ""
     authors: str = ""
     rest: str = ""  # every other word of the line, kept as a note
+    number: int | None = None  # from a title numbered `01.Title`
 
 
 @dataclass
@@ -342,12 +345,16 @@ def _read_head(text):
         title, authors = _split_authors(title)
         title = _plain(title)
         pieces = [(start, title_end, venue)]
+    number = None
+    if match := _TITLE_NUMBER_RE.match(title):
+        number, title = int(match[1]), title[match.end() :]
     if not _has_words(title):
         return None
     if chosen is not None and chosen.start >= title_end and _is_generic(chosen):
         pieces.append((*_bracketed(text, chosen), ""))
     rest = _cut_out(text, pieces)
-    return _Head(title=title, url=chosen.url if chosen else "", authors=authors, rest=rest)
+    url = chosen.url if chosen else ""
+    return _Head(title=title, url=url, authors=authors, rest=rest, number=number)
 
 
 def _paper_link(links):
@@ -468,6 +475,18 @@ class _Reader:
         n = len(chunks)
         while i < n:
             chunk = chunks[i]
+            if chunk.kind == "item" and (heading := HEADING_RE.match(chunk.text)):
+                # `- ### 2014` with the papers of 2014 nested under it.
+                text = (heading[2] or "").strip()
+                units.append(
+                    (
+                        "heading",
+                        _Chunk("heading", chunk.start, chunk.start + 1, len(heading[1]), text),
+                    )
+                )
+                units += self._units(_cut(self.lines, chunk.start + 1, chunk.end))
+                i += 1
+                continue
             if chunk.kind == "item":
                 end = i + 1
                 while (
@@ -503,7 +522,8 @@ class _Reader:
             lines = ([head.rest] if head.rest else []) + item.body
             first = item.start + 1 if head.rest else item.start + 2
             numbers = list(range(first, first + len(lines)))
-            units.append(("paper", _Paper(head, item.start + 1, item.number, lines, numbers)))
+            number = item.number if item.ordered else head.number
+            units.append(("paper", _Paper(head, item.start + 1, number, lines, numbers)))
             if not head.url:
                 self.warn(
                     item.start + 1,

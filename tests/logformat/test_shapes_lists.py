@@ -176,6 +176,29 @@ def test_unique_list_numbers_become_the_paper_numbers():
     ]
 
 
+def test_headings_inside_list_items_group_the_papers_nested_under_them():
+    doc = parse_log(
+        "# Reimplementations\n\n"
+        "- ### 2016\n"
+        "  - **07.Wide Residual Networks** : [**Paper**](https://arxiv.org/abs/1605.07146)"
+        " || [**Code**](https://github.com/example/wrn)\n"
+        "  - **08.Layer Normalization** : [**Paper**](https://arxiv.org/abs/1607.06450)\n"
+        "    - easy to port, took an evening\n\n"
+        "- ### 2017\n"
+        "  - **09.Mixup: Beyond Empirical Risk Minimization** : "
+        "[**Paper**](https://arxiv.org/abs/1710.09412)\n",
+        reading="items",
+    )
+    assert [(p.number, p.title, p.tags) for p in doc.papers] == [
+        (7, "Wide Residual Networks", ["2016"]),
+        (8, "Layer Normalization", ["2016"]),
+        (9, "Mixup: Beyond Empirical Risk Minimization", ["2017"]),
+    ]
+    assert notes(doc.papers[0]) == ["[**Code**](https://github.com/example/wrn)"]
+    assert notes(doc.papers[1]) == ["easy to port, took an evening"]
+    assert doc.papers[1].arxiv_id == "1607.06450"
+
+
 def test_a_list_that_is_mostly_not_papers_stays_text():
     text = (
         "# Notes\n\n"
