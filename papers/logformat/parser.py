@@ -27,12 +27,15 @@ from papers.logformat.model import (
 )
 from papers.logformat.sections import (
     authors_line,
+    details_section,
     front_matter_text,
     heading_link,
     is_heading_note,
     is_section_name,
     joins_heading,
+    listed_names,
     name_title,
+    names_a_log,
     note_heading,
     read_front_matter,
     setext_to_atx,
@@ -239,6 +242,7 @@ class _Parser:
         self.expect_authors = False  # the "file" reading: the block under the title
         self.sections = 0  # the "file" reading: the headings met in the paper
         self.top_url = None  # the "file" reading: the paper link found before the second one
+        self.authors_section = False  # the "file" reading: under an "Authors" heading
         self.linked = 0  # papers whose link stands on a line of its own
         self.preamble_start = 0  # where the text before the first paper resumes
         self.title_index = None
@@ -304,14 +308,19 @@ class _Parser:
         """Tell whether the file is one paper: one `#` title, the papers read named like sections.
 
         "Summary", "Method", "Notes" under one title are a paper's sections;
-        so is a single `##` heading under the title.
+        so is a single `##` heading under the title, and so are headings
+        without a link under a title that does not name a log.
         """
         titles = [b for b in self.blocks if b.kind == "heading" and b.level == 1]
         papers = self.doc.papers
         if len(titles) != 1 or not papers or titles[0].line > papers[0].line:
             return False
         named = sum(1 for p in papers if is_section_name(p.title))
-        return len(papers) == 1 or named * 2 >= len(papers)
+        if len(papers) == 1 or named * 2 >= len(papers):
+            return True
+        # Papers in a log have links; sections of one paper under a title
+        # that does not name a log ("Reading list", "Papers") seldom do.
+        return not any(p.url for p in papers) and not names_a_log(titles[0].text)
 
     # -- structure ---------------------------------------------------------
 
@@ -348,7 +357,7 @@ class _Parser:
             self.last = None
             return True
         if self.mode == "file":
-            return self._section_heading()
+            return self._section_heading(text)
         if block.level <= 3 and not section and (group := grouping_heading(text)):
             return self._group(block, group)
         role = self.roles.get(self.index)
@@ -366,10 +375,17 @@ class _Parser:
             self.area = "notes"
         return False
 
-    def _section_heading(self):
-        """Count a section of the one paper: its link is looked for above the second."""
-        self.sections += 1
-        if self.sections == 2:
+    def _section_heading(self, text):
+        """Count a section of the one paper: its link is looked for above the second.
+
+        Sections that only give the paper's details ("Authors", "DOI",
+        "Links") do not count; the lines under "Authors" are its authors.
+        """
+        kind = details_section(text)
+        self.authors_section = kind == "authors"
+        if kind is None:
+            self.sections += 1
+        if self.sections == 2 and self.top_url is None:
             self.top_url = self.paper.text_url
         if self.area == "questions":
             self.area = "notes"
@@ -697,8 +713,15 @@ class _Parser:
         return True
 
     def _authors_block(self, block):
-        """Read the line of authors right under the "file" reading's title."""
+        """Read the line of authors right under the "file" reading's title, or under "Authors"."""
         entry = self.paper.entry
+        if self.authors_section and block.kind in ("item", "para"):
+            names = listed_names(block.text)
+            if names is None:
+                return False
+            entry.authors = f"{entry.authors}, {names}" if entry.authors else names
+            self.last = None
+            return True
         if not self.expect_authors or block.kind != "para" or entry.authors:
             return False
         authors = authors_line(block.text)

@@ -316,6 +316,42 @@ def _is_name(name):
     return True
 
 
+def listed_names(text):
+    """Return the names a line under an "Authors" heading lists, or None when it is no names."""
+    if "\n" in text or len(text) > 400 or "://" in text:
+        return None
+    core = text.strip("*_ \t")
+    names = [name for name in _NAME_SPLIT_RE.split(core) if name]
+    names = [name for name in names if name.lower() not in _ET_AL]
+    return core if names and all(_is_name(name) for name in names) else None
+
+
+_DETAILS_RE = re.compile(
+    r"(?:(authors?|by)|links?|urls?|doi|arxiv|paper|pdf|code|venue|year|published|source|citation)"
+    r"[ \t]*:?$",
+    re.IGNORECASE,
+)
+
+
+def details_section(text):
+    """Say whether a heading only gives a paper's details: "authors", "details" or None.
+
+    "Authors", "DOI", "Links", "Venue" … hold the paper's fields, not notes.
+    """
+    match = _DETAILS_RE.match(text.strip().strip("*_"))
+    if not match:
+        return None
+    return "authors" if match[1] else "details"
+
+
+_LOG_WORDS = frozenset("log logs reading readings papers list lists journal bibliography".split())
+
+
+def names_a_log(title):
+    """Tell whether a `#` title names a log of papers ("Reading list", "Papers 2024")."""
+    return any(word in _LOG_WORDS for word in _SECTION_WORD_RE.findall(title.lower()))
+
+
 _NAME_DATE_RE = re.compile(r"(?:19|20)\d\d[-_.]?[01]\d[-_.]?[0-3]\d[-_ .]*")
 
 
