@@ -50,6 +50,7 @@ _LINK_WORDS = frozenset("arxiv pdf paper link url abs html doi openreview".split
 _SEPARATORS = " \t-–—:;,.|/"
 _BOLD_PREFIX_RE = re.compile(r"(\*\*|__)([^*_\n]{1,80}?)(?::\1|\1[ \t]*[:\-–—])[ \t]*")
 _INITIAL_RE = re.compile(r"\b[A-Z]\.")
+_TASK_BOX_RE = re.compile(r"\[([ xX])\][ \t]+")
 # A number written into the title: `**01.Generative Adversarial Nets**`.
 _TITLE_NUMBER_RE = re.compile(r"(\d{1,4})\.[ \t]*(?=[^\W\d_])")
 _BR_RE = re.compile(r"<br[ \t]*/?>", re.IGNORECASE)
@@ -106,6 +107,7 @@ class _Chunk:
     number: int | None = None  # an ordered item's number
     ordered: bool = False
     body: list[str] = field(default_factory=list)  # an item's further lines, dedented
+    head_lines: int = 1  # an item's first line and the lines that continue it
 
 
 def _indent(line):
@@ -199,16 +201,22 @@ def _item(lines, start, limit, match, chunks):
             continue
         break
     body = [line[min(_indent(line), content) :] if line else "" for line in lines[start + 1 : end]]
+    # A first line wrapped onto the next lines: `Title that goes on\n  and on. [arXiv](url)`.
+    wrapped = 0
+    while wrapped < len(body) and body[wrapped] and not _block_starts(body, wrapped):
+        wrapped += 1
+    text = " ".join([(match[6] or "").strip(), *(line.strip() for line in body[:wrapped])])
     number = int(match[3]) if match[3] else None
     chunks.append(
         _Chunk(
             "item",
             start,
             end,
-            text=(match[6] or "").strip(),
+            text=text.strip(),
             number=number,
             ordered=number is not None,
-            body=body,
+            body=body[wrapped:],
+            head_lines=1 + wrapped,
         )
     )
     return end
@@ -510,20 +518,30 @@ class _Reader:
         whole = [("text", items[0].start, items[-1].end)]
         if self.reading != "items":
             return whole
-        heads = [_read_head(item.text) for item in items]
+        boxes = [_TASK_BOX_RE.match(item.text) for item in items]
+        heads = [
+            _read_head(item.text[box.end() :] if box else item.text)
+            for item, box in zip(items, boxes, strict=True)
+        ]
         linked = sum(1 for head in heads if head is not None and is_paper_url(head.url))
         if linked * 2 <= len(items):
             return whole
         units = []
-        for item, head in zip(items, heads, strict=True):
+        for item, box, head in zip(items, boxes, heads, strict=True):
             if head is None:
                 units.append(("text", item.start, item.end))
                 continue
+            body_start = item.start + 1 + item.head_lines
             lines = ([head.rest] if head.rest else []) + item.body
-            first = item.start + 1 if head.rest else item.start + 2
-            numbers = list(range(first, first + len(lines)))
+            numbers = ([item.start + 1] if head.rest else []) + list(
+                range(body_start, body_start + len(item.body))
+            )
             number = item.number if item.ordered else head.number
-            units.append(("paper", _Paper(head, item.start + 1, number, lines, numbers)))
+            paper = _Paper(head, item.start + 1, number, lines, numbers)
+            if box:
+                # A reading list's check box: ticked is read, empty is still to read.
+                paper.tags = ["read" if box[1] in "xX" else "to read"]
+            units.append(("paper", paper))
             if not head.url:
                 self.warn(
                     item.start + 1,

@@ -199,6 +199,27 @@ def test_headings_inside_list_items_group_the_papers_nested_under_them():
     assert doc.papers[1].arxiv_id == "1607.06450"
 
 
+def test_a_wrapped_first_line_is_one_title_and_check_boxes_are_tags():
+    doc = parse_log(
+        "# To read\n\n"
+        "- [x] **BERT**: Pre-training of Deep Bidirectional Transformers for\n"
+        "  Language Understanding. [arXiv](https://arxiv.org/abs/1810.04805)\n"
+        "  - masked tokens and next-sentence pairs\n"
+        "- [ ] RoBERTa: A Robustly Optimized BERT Pretraining Approach\n"
+        "  https://arxiv.org/abs/1907.11692\n",
+        reading="items",
+    )
+    bert, roberta = doc.papers
+    assert bert.title == (
+        "Pre-training of Deep Bidirectional Transformers for Language Understanding"
+    )
+    assert (bert.arxiv_id, bert.tags) == ("1810.04805", ["read"])
+    assert notes(bert) == ["**BERT**", "masked tokens and next-sentence pairs"]
+    assert [n.line for n in bert.notes] == [3, 5]
+    assert roberta.title == "RoBERTa: A Robustly Optimized BERT Pretraining Approach"
+    assert (roberta.arxiv_id, roberta.tags) == ("1907.11692", ["to read"])
+
+
 def test_a_list_that_is_mostly_not_papers_stays_text():
     text = (
         "# Notes\n\n"
