@@ -58,10 +58,10 @@ def too_long(text, what, limit=MAX_TEXT):
     return f"{what} can be at most {limit:,} characters; this one has {len(text):,}."
 
 
-_LIST_ITEM = re.compile(r"^( *)(?:[-*+]|\d{1,9}[.)])(?: |$)")
+_LIST_ITEM = re.compile(r"^( *)(?:[-*+]|\d{1,9}(?:\.|(\))))(?: |$)")  # group 2: the ")" of "1)"
 # An item that may start a list right under a line of text, as in CommonMark:
 # a bullet or "1.", with some text (so "In\n1986. we" stays a sentence).
-_INTERRUPTING_ITEM = re.compile(r" {0,3}(?:[-*+]|1\.) +\S")
+_INTERRUPTING_ITEM = re.compile(r" {0,3}(?:[-*+]|1[.)]) +\S")
 _FENCE = re.compile(r"^ *(```|~~~)")
 
 
@@ -74,14 +74,19 @@ def normalize_list_indents(lines):
     MAX_NESTING deep (Python-Markdown recurses per level): deeper items stay
     on the deepest level. People also start a list right under a line of
     text ("The paper:" then "- it does x"); a blank line goes in between, so
-    Python-Markdown sees a list and not more lines of the paragraph.
+    Python-Markdown sees a list and not more lines of the paragraph. And
+    they number items "1)" as well as "1.": in a list, ")" becomes "." for
+    Python-Markdown, which knows only "." (in a paragraph it stays as typed).
     """
     out, stack, shift, fence = [], [], 0, None
     after_text = False  # the line before is text outside lists, code and raw HTML
     after_blank = True
+    list_block = False  # the lines since the last blank one start with a list item
     for line in lines:
         width = len(line) - len(line.lstrip(" "))
         text_line = False
+        if after_blank:
+            list_block = bool((first := _LIST_ITEM.match(line)) and line[first.end() :].strip())
         if not line.strip():
             out.append(line)
         elif fence:
@@ -91,6 +96,7 @@ def normalize_list_indents(lines):
         elif (item := _LIST_ITEM.match(line)) and (stack or width < 4):
             if not stack and after_text and _INTERRUPTING_ITEM.match(line):
                 out.append("")
+                list_block = True
             while stack and width < stack[-1] - 1:
                 stack.pop()
             if not stack:
@@ -102,7 +108,9 @@ def normalize_list_indents(lines):
                 stack[-1] = width
             level_indent = 2 * (len(stack) - 1)
             shift = level_indent - width
-            out.append(" " * level_indent + line[len(item[1]) :])
+            if item[2] and list_block and line[item.end() :].strip():
+                line = f"{line[: item.start(2)]}.{line[item.end(2) :]}"  # an item, not text
+            out.append(" " * level_indent + line[width:])
         elif width == 0:
             # Right under an item, a line is part of it (a lazy continuation).
             text_line = not line.startswith("<") and (after_blank or not stack)

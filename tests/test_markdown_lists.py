@@ -60,6 +60,17 @@ def test_a_numbered_list_under_a_line_of_text():
     )
 
 
+def test_items_numbered_with_a_parenthesis_are_a_list_too():
+    assert squeeze(render_markdown("Steps:\n1) tokenize\n2) embed\n   3) pool")) == (
+        '<p>Steps:</p><ol><li>tokenize</li><li>embed<ol start="3"><li>pool</li></ol></li></ol>'
+    )
+
+
+def test_a_parenthesis_in_a_sentence_stays_as_typed():
+    assert render_markdown("We see\n2) a drop") == "<p>We see<br>\n2) a drop</p>"
+    assert render_markdown("1)\n2) x") == "<p>1)<br>\n2) x</p>"
+
+
 def test_a_number_that_does_not_start_at_one_stays_in_its_sentence():
     # As in CommonMark: "1986." at the start of a wrapped line is not a list.
     assert render_markdown("It was published in\n1986. Nobody read it.") == (
