@@ -128,7 +128,8 @@ def _upload(request, log, role):
     names = [upload.name for upload in request.FILES.getlist("file")]
     # A single zip gives the new log its name when its first file has no title.
     name = names[0][:-4] if len(names) == 1 and names[0].lower().endswith(".zip") else ""
-    label = names[0] if len(names) == 1 else f"{len(names)} files"
+    # The preview names a single upload; of several it gives the count.
+    label = names[0] if len(names) == 1 else ""
     try:
         return _preview(request, log, role, form.cleaned_data["file"], name=name, label=label)
     except LogFormatError as error:

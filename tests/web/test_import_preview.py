@@ -394,7 +394,7 @@ def test_a_list_of_papers_can_be_read_by_headings_or_by_items(client, bob, lab, 
     grouping = html[
         html.index("import-grouping") : html.index("</section>", html.index("import-grouping"))
     ]
-    assert "2 headings were taken as grouping papers" in grouping
+    assert "2 headings were read as grouping the papers below them" in grouping
     assert "list.md" not in grouping  # one file: lines alone
 
     by_headings = client.post(import_url(lab), {"reading": "headings"}, **htmx)
