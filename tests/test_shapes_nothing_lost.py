@@ -236,6 +236,7 @@ READINGS = {
             "NeRF: Representing Scenes": "https://arxiv.org/abs/2003.08934",
             "What Makes for End-to-End Object Detection?": "https://proceedings.mlr.press/v139/sun21b.html",
         },
+        not_read_yet="the ## reading wins: About me, What to read… are the papers",
     ),
     "real-yearly-arxiv-brackets.md": Reading(
         8,
@@ -283,7 +284,7 @@ READINGS = {
             "Computing Machinery and Intelligence": "",
             "Deep Residual Learning for Image Recognition": "https://arxiv.org/abs/1512.03385",
         },
-        not_read_yet="topic headings become papers, the emoji paragraphs naming papers do not",
+        not_read_yet="read as one file; the emoji paragraphs are not papers",
     ),
     "real-authors-section.md": Reading(
         1,
@@ -291,7 +292,9 @@ READINGS = {
         authors={"IPFS": "Juan Benet"},
     ),
     "real-org-outline.md": Reading(
-        4, urls={"Paxos Made Simple": ""}, not_read_yet="an org-mode outline is refused"
+        4,
+        urls={"Paxos Made Simple": ""},
+        not_read_yet="read as one file; the org ** entries are not papers",
     ),
     "real-heading-in-list.md": Reading(
         4,
@@ -299,16 +302,15 @@ READINGS = {
             "Generative Adversarial Nets": "https://arxiv.org/abs/1406.2661",
             "U-Net: Convolutional Networks": "https://arxiv.org/abs/1505.04597",
         },
-        not_read_yet="one paper 'Papers List'; the items under - ### 2014 are not papers",
+        not_read_yet="read as one file; the items reading has the 4 papers",
     ),
     "real-daily-numbered.md": Reading(
         5,
         urls={
             "LoRA": "https://arxiv.org/abs/2106.09685",
-            "DPO": "https://arxiv.org/abs/2305.18290",
+            "Direct Preference Optimization": "https://arxiv.org/abs/2305.18290",
         },
         read_on={"LoRA": datetime.date(2024, 3, 4), "Mamba": datetime.date(2024, 3, 5)},
-        not_read_yet="the day headings become papers, the numbered items their notes",
     ),
 }
 
