@@ -379,6 +379,8 @@ def test_import_log_reads_a_folder_of_per_paper_files_one_paper_each(alice, tmp_
     assert "Read 2 files from" in out.getvalue()
     assert "taken by an earlier file" not in out.getvalue()
     log = ReadingLog.objects.get(slug="sea")
+    assert log.title == tmp_path.name  # not the first paper's title
+    assert log.description == ""
     papers = log.papers.order_by("number")
     assert [(p.number, p.title, str(p.read_on)) for p in papers] == [
         (1, "Ocean Currents in Models", "2024-01-03"),

@@ -39,7 +39,8 @@ def parse_files(files, *, max_bytes=None, reading=None, name=""):
     total size, `reading` (a key of READINGS) is asked of every file (a file
     that cannot be read that way keeps its own best reading, as parse_log
     does), `name` is the folder's or the zip's name, the log's title when the
-    first file has none.
+    first file has none (among several, a file read as one paper has none:
+    its title is the paper's).
 
     When there are several files, each paper's `file` names the one it comes
     from, and so does each warning's. Papers keep the numbers their files give
@@ -96,11 +97,14 @@ def _join(documents, *, several, reading, name):
         for warning in document.warnings:
             warning.file = file_name
         joined.warnings.extend(document.warnings)
+        # A file read as one paper has the paper's title, which the paper keeps;
+        # among several files that is no title for the log.
+        title = document.title if document.reading != "file" or not several else ""
         if not joined.title:
-            joined.title = document.title
-        elif document.title:
+            joined.title = title
+        elif title:
             # A later file's title is kept with the description it heads.
-            descriptions.append(document.title)
+            descriptions.append(title)
         if document.description:
             descriptions.append(document.description)
         joined.changelog.extend(document.changelog)

@@ -494,3 +494,22 @@ def test_per_paper_files_are_one_paper_each_and_can_be_read_by_headings(client, 
         ("Firing Curves for Stoneware", "https://arxiv.org/abs/2301.01234", "2024-02-01"),
         ("Firing Curves for Porcelain", "https://arxiv.org/abs/2301.01234", "2024-02-02"),
     ]
+
+
+def test_a_zip_of_per_paper_files_makes_a_log_named_after_the_zip(client, carol):
+    client.force_login(carol)
+    data = zip_of(
+        [
+            ("kilns/2024-02-01-stoneware.md", KILN_PAPER),
+            ("kilns/2024-02-02-porcelain.md", KILN_PAPER.replace(b"Stoneware", b"Porcelain")),
+        ]
+    )
+
+    preview = client.post(import_url(), {"file": upload(data, "kilns.zip")})
+    client.post(confirm_url(), {"token": token_of(preview)})
+
+    log = ReadingLog.objects.get(title="kilns")
+    assert list(log.papers.order_by("number").values_list("title", flat=True)) == [
+        "Firing Curves for Stoneware",
+        "Firing Curves for Porcelain",
+    ]
