@@ -39,6 +39,7 @@ from papers.logformat.sections import (
     note_heading,
     read_front_matter,
     setext_to_atx,
+    tag_text,
 )
 from papers.logformat.syntax import (
     CHANGELOG_ITEM_RE,
@@ -161,7 +162,7 @@ def _order(found, strong, file_shaped):
         order = ["headings", *lists]
     elif file_shaped:
         order = ["file", "headings", *lists]
-    elif lists and (headings is None or len(found[lists[0]].papers) >= len(headings.papers)):
+    elif lists and (headings is None or len(found[lists[0]].papers) > len(headings.papers)):
         order = [*lists, "headings"]
     else:
         order = ["headings", *lists]
@@ -235,7 +236,8 @@ class _Parser:
         self.area = "preamble"
         self.roles = {}  # block index → "paper", "topic" or "section" (see _plan)
         self.index = 0  # of the block being read
-        self.groups = {}  # heading level → ("day", date) / ("period" or "topic", text)
+        # heading level → ("day", date[, text as written]) / ("period" or "topic", text)
+        self.groups = {}
         self.paper_level = 3  # the level of the current paper's heading
         self.heading_note = None  # a heading note taking the paragraphs below it
         self.title_block = None  # the "file" reading: the index of the title heading
@@ -244,6 +246,7 @@ class _Parser:
         self.top_url = None  # the "file" reading: the paper link found before the second one
         self.authors_section = False  # the "file" reading: under an "Authors" heading
         self.linked = 0  # papers whose link stands on a line of its own
+        self.grouped = False  # a heading grouped papers (a day, a period, a topic)
         self.preamble_start = 0  # where the text before the first paper resumes
         self.title_index = None
         self.paper = None
@@ -307,13 +310,15 @@ class _Parser:
     def file_shaped(self):
         """Tell whether the file is one paper: one `#` title, the papers read named like sections.
 
+        Never when headings grouped the papers: groups hold papers.
+
         "Summary", "Method", "Notes" under one title are a paper's sections;
         so is a single `##` heading under the title, and so are headings
         without a link under a title that does not name a log.
         """
         titles = [b for b in self.blocks if b.kind == "heading" and b.level == 1]
         papers = self.doc.papers
-        if len(titles) != 1 or not papers or titles[0].line > papers[0].line:
+        if len(titles) != 1 or not papers or titles[0].line > papers[0].line or self.grouped:
             return False
         named = sum(1 for p in papers if is_section_name(p.title))
         if len(papers) == 1 or named * 2 >= len(papers):
@@ -416,6 +421,12 @@ class _Parser:
         for level in [level for level in self.groups if level >= block.level]:
             del self.groups[level]
         self.groups[block.level] = (kind, value)
+        self.grouped = True
+        if kind == "day" and block.text.strip(" *_:") != value.isoformat():
+            # "Tuesday, 9 April 2024" is kept as written, as a tag; the day is `read_on`.
+            self.groups[block.level] = ("day", value, tag_text(block.text.strip(" *_:")))
+        if kind != "day":
+            self.groups[block.level] = (kind, tag_text(value))
         if self.area == "preamble":
             self._end_preamble(block.start)
             self.area = "preamble"
@@ -482,6 +493,7 @@ class _Parser:
                 del self.groups[level]
             elif self.groups[level][0] == "day":
                 paper.group_day = self.groups[level][1]
+                paper.group_tags += self.groups[level][2:]
             else:
                 paper.group_tags.append(self.groups[level][1])
         self.doc.papers.append(entry)
@@ -896,13 +908,17 @@ def _plan(blocks):
     holding `###` headings is a topic when they look like papers (`[N]`, a
     link) and it does not, or when it is short and they are long like
     titles; a `###` under a `##` paper is a section of it when it is named
-    like one ("Summary", "Method") or the same name recurs under other papers.
+    like one ("Summary", "Method"), the same name recurs under other papers,
+    or the `##` papers are numbered and no `###` is.
     """
     roles = {}
     for i, block in enumerate(blocks):
         if block.kind == "heading" and block.level in (2, 3) and _may_be_paper(block.text):
             roles[i] = "paper"
     repeats = Counter(_folded(blocks[i].text) for i in roles if blocks[i].level == 3)
+    # When no `###` names a paper beyond doubt, a `###` under a numbered or
+    # linked `##` paper is a section of it.
+    numbered_threes = any(_paper_like(blocks[i].text) for i in roles if blocks[i].level == 3)
     children = {}
     parent = None
     for i, block in enumerate(blocks):
@@ -930,8 +946,9 @@ def _plan(blocks):
         ):
             roles[parent] = "topic"
             continue
+        sections_below = _paper_like(head) and not numbered_threes
         for i in kids:
-            if section_like(i):
+            if section_like(i) or sections_below:
                 roles[i] = "section"
     return roles
 

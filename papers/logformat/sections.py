@@ -148,7 +148,12 @@ def _read_tags(value):
         parts = [str(item) for item in value]
     else:
         return []
-    return [part.strip() for part in parts if part.strip()]
+    return [tag for part in parts if (tag := tag_text(part))]
+
+
+def tag_text(text):
+    """Return text as a tag: one line without commas, since `Tags:` lists tags by commas."""
+    return " ".join(text.replace(",", " ").split())
 
 
 def _read_link(value):
