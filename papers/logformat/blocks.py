@@ -9,7 +9,9 @@ import re
 
 from papers.logformat.model import LogFormatError
 
-BULLET_RE = re.compile(r"( *)([-*+])(?:( +)(.*))?$")
+# A bullet: `-`, `*` or `+`, then spaces or a tab (`*<TAB>item`, as some
+# editors write it) before the text.
+BULLET_RE = re.compile(r"( *)([-*+])(?:([ \t]+)(.*))?$")
 HEADING_RE = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*))?$")
 _FENCE_RE = re.compile(r"( {0,3})(?:(`{3,})[^`]*|(~{3,}).*)$")
 _FENCE_CLOSE_RE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*$")
@@ -143,8 +145,7 @@ def scan(lines, numbers, *, strict):
         kind = _kind(line, indent)
         if kind == "item":
             match = BULLET_RE.match(line)
-            spaces = len(match[3] or "")
-            block, i = _item(lines, numbers, i, indent, match[4] or "", spaces)
+            block, i = _item(lines, numbers, i, indent, match[4] or "", _gap(indent, match[3]))
         elif kind == "heading":
             match = HEADING_RE.match(line)
             block = Block("heading", i, numbers[i], (match[2] or "").strip(), len(match[1]))
@@ -169,6 +170,14 @@ def scan(lines, numbers, *, strict):
         blank = False
         blocks.append(block)
     return blocks
+
+
+def _gap(indent, whitespace):
+    """Return how many columns the spaces or tabs after a bullet take (tab stops of four)."""
+    if not whitespace:
+        return 0
+    start = indent + 1
+    return len((" " * start + whitespace).expandtabs(4)) - start
 
 
 def _item(lines, numbers, start, indent, first, spaces):

@@ -42,8 +42,10 @@ from papers.logformat.sections import (
     tag_text,
 )
 from papers.logformat.syntax import (
+    ANSWER_LABEL_RE,
     CHANGELOG_ITEM_RE,
     CURIOSITY_RE,
+    QUESTION_LABEL_RE,
     RESOLUTION_RE,
     TASK_RE,
     TLDR_RE,
@@ -55,12 +57,12 @@ from papers.logformat.syntax import (
     is_question_label,
     is_reply_label,
     link_ids,
-    link_label,
     meta_label,
     own_line_url,
     question_section,
     split_anchor,
     split_curiosity,
+    split_link_label,
     unescape_label,
 )
 
@@ -71,6 +73,8 @@ _WORD_RE = re.compile(r"[^\W\d_]+")
 _LAST_WORD_RE = re.compile(r"([^\W\d_]+)$")
 _URL_START_RE = re.compile(r"[a-z][a-z0-9+.-]*://")
 _QUESTION_END_CHARS = " \t)]}\"'”’»*_"
+# The section of a question asked with `Q:` among the notes.
+NOTE_QUESTION_SECTION = "Questions"
 
 
 def parse_log(data, *, max_bytes=None, reading=None, name=""):
@@ -199,6 +203,8 @@ class _PaperState:
         self.open_box = False  # the current question is ticked open: `[ ]`
         self.resolution_taken = False
         self.indented_replies = False
+        # The question of a `Q:` note just above: an `A:` block answers it.
+        self.note_question = None
         self.heading_url = ""  # from a `## [Title](url)` heading
         self.group_tags = []  # the topics and periods of the headings that group it
         self.group_day = None  # the day of the heading that groups it
@@ -646,6 +652,7 @@ class _Parser:
             return
         if self._continues_last(block):
             return
+        asked, paper.note_question = paper.note_question, None
         text = block.text
         if not paper.text_url:
             paper.text_url = first_paper_url(text)
@@ -666,9 +673,16 @@ class _Parser:
             self._add_note(NoteEntry(body=literal, line=block.line))
             return
         entry = paper.entry
-        if paper.link is None and (url := link_label(text)) is not None:
-            paper.link = url
-            self.last = None
+        if paper.link is None and (found := split_link_label(text)) is not None:
+            paper.link, note = found
+            if note:
+                # `Link: [The paper's title](url)`: the link text stays, as a note.
+                self._add_note(NoteEntry(body=note, line=block.line))
+            else:
+                self.last = None
+            return
+        if self._asks_or_answers(block, asked):
+            paper.note_question = self._qa_block(block, asked, NOTE_QUESTION_SECTION)
             return
         if (found := meta_label(text)) and found[0] not in paper.seen_meta:
             paper.seen_meta.add(found[0])
@@ -798,10 +812,13 @@ class _Parser:
             return
         if not paper.text_url:
             paper.text_url = first_paper_url(block.text)
+        if self._asks_or_answers(block, paper.question):
+            self._qa_block(block, paper.question, paper.section)
+            return
         if block.kind != "item":
             self._start_question(block.text, None, [], block.line)
             return
-        body, box, replies = self._split_question(block)
+        body, box, replies = self._split_question(block.lines, block.numbers)
         current = paper.question
         if (
             block.blank_before
@@ -821,9 +838,43 @@ class _Parser:
         )
         self._add_reply(current, block.text)
 
-    def _split_question(self, block):
+    def _asks_or_answers(self, block, question):
+        """Tell whether a bullet or paragraph starts with `Q:`, or with `A:` after a question."""
+        if block.kind not in ("item", "para"):
+            return False
+        text = block.text
+        return bool(
+            QUESTION_LABEL_RE.match(text) or (question is not None and ANSWER_LABEL_RE.match(text))
+        )
+
+    def _qa_block(self, block, question, section):
+        """Read `Q:` / `A:` lines: each `Q:` a question, each `A:` a reply to the question above.
+
+        A paragraph may hold several, `Q: …` on one line and `A: …` on the
+        next; a bullet's indented bullets are replies to its last question.
+        Return the last question.
+        """
+        if block.kind == "item" and not QUESTION_LABEL_RE.match(block.text):
+            # `- A: …` with its indented lines is one reply.
+            self._add_reply(question, block.text)
+            return question
+        if block.kind == "item":
+            body, _, replies = self._split_question(block.lines, block.numbers)
+        else:
+            body, replies = block.text, []
+        for offset, is_question, text in _qa_parts(body):
+            if is_question:
+                self._start_question(text, None, [], block.line + offset, section)
+                question = self.paper.question
+            else:
+                self._add_reply(question, text)
+        for reply in replies:
+            self._add_reply(question, reply)
+        return question
+
+    def _split_question(self, lines, numbers):
         """Return (question text, task box or None, [reply texts]) of a question item."""
-        lines = list(block.lines)
+        lines = list(lines)
         box = None
         literal = unescape_label(lines[0], is_question_label)
         if literal is not None:
@@ -833,7 +884,7 @@ class _Parser:
             lines[0] = lines[0][match.end() :]
         # The first line is the question itself, even when it looks like a bullet.
         scanned = ["?", *lines[1:]] if BULLET_RE.match(lines[0]) else lines
-        children = scan(scanned, block.numbers, strict=False)
+        children = scan(scanned, numbers, strict=False)
         first = next((child for child in children if child.kind == "item"), None)
         if first is None:
             return "\n".join(lines).strip(), box, []
@@ -847,9 +898,10 @@ class _Parser:
                 replies[-1] += "\n\n" + child.text
         return "\n".join(lines[: first.start]).strip(), box, replies
 
-    def _start_question(self, body, box, replies, line):
+    def _start_question(self, body, box, replies, line, section=None):
         paper = self.paper
-        question = QuestionEntry(body=body, section=paper.section, line=line)
+        section = paper.section if section is None else section
+        question = QuestionEntry(body=body, section=section, line=line)
         if box is not None:
             question.status = "open" if box == " " else "resolved"
         paper.entry.questions.append(question)
@@ -863,16 +915,30 @@ class _Parser:
             self._add_reply(question, reply)
 
     def _add_reply(self, question, text):
+        """Add a reply; `A:` is dropped, and `Resolved: …` or `[x] …` resolves the question.
+
+        `[ ] …` is a reply (the box dropped): something still open about it.
+        """
         paper = self.paper
         literal = unescape_label(text, is_reply_label)
-        if literal is None and not paper.resolution_taken and (match := RESOLUTION_RE.match(text)):
+        if literal is not None:
+            question.replies.append(literal)
+            self.last = (question.replies, len(question.replies) - 1)
+            return
+        if match := ANSWER_LABEL_RE.match(text):
+            text = text[match.end() :]
+        box = TASK_RE.match(text)
+        match = RESOLUTION_RE.match(text) or (box if box and box[1] != " " else None)
+        if match and not paper.resolution_taken:
             paper.resolution_taken = True
             question.resolution = text[match.end() :].strip()
             if not paper.open_box:
                 question.status = "resolved"
             self.last = (question, "resolution")
             return
-        question.replies.append(text if literal is None else literal)
+        if box and box[1] == " ":
+            text = text[box.end() :]
+        question.replies.append(text)
         self.last = (question.replies, len(question.replies) - 1)
 
     # -- change log ----------------------------------------------------------------
@@ -999,6 +1065,23 @@ def _paper_number(digits, line):
             f"The paper number [{shown}] is too large: the largest is {MAX_PAPER_NUMBER}.", line
         )
     return int(significant)
+
+
+def _qa_parts(text):
+    """Cut text at its `Q:` and `A:` lines: return [(line offset, is a question, text)]."""
+    parts = []
+    for offset, line in enumerate(text.split("\n")):
+        if match := QUESTION_LABEL_RE.match(line):
+            parts.append((offset, True, [line[match.end() :]]))
+        elif parts and (match := ANSWER_LABEL_RE.match(line)):
+            parts.append((offset, False, [line[match.end() :]]))
+        elif parts:
+            parts[-1][2].append(line)
+        else:
+            # The text starts with `A:`, answering the question before it.
+            match = ANSWER_LABEL_RE.match(line)
+            parts.append((offset, False, [line[match.end() :]]))
+    return [(offset, asks, "\n".join(lines).strip()) for offset, asks, lines in parts]
 
 
 def _asks(text):

@@ -152,6 +152,21 @@ _QUESTION_HEADINGS = (
     (re.compile(r"questions?", re.IGNORECASE), "Questions"),
     (re.compile(r"open\s+questions?", re.IGNORECASE), "Open questions"),
 )
+# More headings people file questions under. Their bullets are read as in any
+# question section; the section keeps the heading as written ("Open points",
+# "Doubts"), so the export writes the author's own heading back.
+_QUESTION_HEADING_AS_WRITTEN_RE = re.compile(
+    r"""open\s+(?:points|issues)
+      | (?:still\s+)?not\s+(?:(?:yet|so)\s+)?clear(?:\s+yet)?
+      | unclear(?:\s+(?:points|parts|things|bits))?
+      | doubts?
+      | (?:things\s+|points\s+|stuff\s+)?to\s+(?:understand|figure\s+out|clarify)
+      | confusions?
+      | confusing\s+(?:points|parts|things|bits)
+      | things\s+i\s+(?:don['’]?t|do\s+not)\s+(?:yet\s+)?(?:get|understand)(?:\s+yet)?
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
 _CHANGELOG_HEADING_RE = re.compile(r"change[\s-]?logs?", re.IGNORECASE)
 CHANGELOG_HEADING = "Change log"
 
@@ -161,11 +176,17 @@ def _heading_words(text):
 
 
 def question_section(heading_text):
-    """Return the canonical question-section name for a heading, or ""."""
+    """Return the question-section name for a heading, or "" when it is no such heading.
+
+    The format's own headings come back in their canonical spelling ("I have
+    not understood:" → "I haven't understood"); the others as written.
+    """
     words = _heading_words(heading_text)
     for pattern, name in _QUESTION_HEADINGS:
         if pattern.fullmatch(words):
             return name
+    if _QUESTION_HEADING_AS_WRITTEN_RE.fullmatch(words):
+        return " ".join(words.split())
     return ""
 
 
@@ -181,17 +202,51 @@ _LEVEL_RE = re.compile(
     r"(low|neutral|interesting|high)(?:[ \t]*[,;:.!—–][ \t]*|[ \t]+-[ \t]+|[ \t]*(?:\n|$))",
     re.IGNORECASE,
 )
-TLDR_RE = re.compile(r"tl[ \t]*;?[ \t]*dr[ \t]*:\s*", re.IGNORECASE)
-LINK_RE = re.compile(r"link[ \t]*:[ \t]*(\S+)$", re.IGNORECASE)
+# `TL;DR:`, `TLDR:`, `TLDR;`, `TL;DR -`, `TL;DR —`, and bold: `**TL;DR**:`,
+# `**TL;DR:**` (a bold opened before the label must close in it).
+_TLDR = r"tl[ \t]*;?[ \t]*dr"
+TLDR_RE = re.compile(
+    rf"""(?:
+        (?P<bold>\*\*|__){_TLDR}(?:[ \t]*[:;](?P=bold)|(?P=bold)[ \t]*(?:[:;—–]|-(?=[ \t]|$)))
+      | {_TLDR}(?:[ \t]*[:;—–]|[ \t]+-(?=[ \t]|$))
+    )\s*""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# The paper's link: `Link: <url>`, `Paper: url`, `PDF: url`, `arXiv: 2401.01234`,
+# `DOI: 10.1145/…`, `Link: [arXiv](url)`.
+LINK_RE = re.compile(r"(link|paper|pdf|arxiv|doi)[ \t]*:[ \t]*(\S.*)$", re.IGNORECASE)
+# Link texts that only say where the link goes: `Link: [arXiv](url)` keeps no note.
+_LINK_WORDS = frozenset(
+    "arxiv pdf paper link here doi url abs html web site page openreview acl "
+    "acm ieee springer pubmed biorxiv".split()
+)
 TASK_RE = re.compile(r"\[([ xX])\](?:[ \t]+|(?=\n)|$)")
 RESOLUTION_RE = re.compile(r"(resolved|solved|resolution)[ \t]*:\s*", re.IGNORECASE)
+
+
+def _qa_label(words):
+    """Compile a `Q:`-style label: `Q:`, `**Q:**` or `**Q**:`, then the text on the same line."""
+    return re.compile(
+        rf"""(?: (?P<bold>\*\*|__)(?:{words})(?:[ \t]*:(?P=bold)|(?P=bold)[ \t]*:)
+               | (?:{words})[ \t]*:
+            )[ \t]*(?=\S)""",
+        re.IGNORECASE | re.VERBOSE,
+    )
+
+
+# `Q: …` / `Question: …` asks a question; `A: …` / `Answer: …` answers the one above.
+QUESTION_LABEL_RE = _qa_label("q|question")
+ANSWER_LABEL_RE = _qa_label("a|ans|answer")
 _META_RE = re.compile(r"(authors?|read on|tags|front matter)[ \t]*:[ \t]*(.*)$", re.IGNORECASE)
 META_LABELS = {"authors": "Authors", "read_on": "Read on", "tags": "Tags", "meta": "Front matter"}
 CHANGELOG_ITEM_RE = re.compile(
     r"(\d{4}-\d{2}-\d{2})(?:[ \t]*[:—–][ \t]*|[ \t]+-[ \t]+|[ \t]+|[ \t]*(?=\n|$))"
 )
 
-_NUM = r"\(?(\d+[a-z]?(?:[ \t]*[-–][ \t]*\d+[a-z]?)?)\)?"
+# A figure, table or equation number as papers print them: `2`, `4b`, `1.2`,
+# `3(b)`, `S1` (supplementary), ranges `2-3` and `2a-c`; in brackets, `(2)`.
+_ONE_NUM = r"s?\d+(?:\.\d+)*[a-z]?(?:\([a-z\d]\))?"
+_NUM = rf"\(?({_ONE_NUM}(?:[ \t]*[-–][ \t]*(?:{_ONE_NUM}|[a-z]\b))?)\)?"
 # A bare section number, `3.4 for speech recognition …`: a first part from 1 to
 # 30 without a leading zero, then one to three parts of one or two digits.
 # Without a colon it must be followed by a word that is not a magnitude or a
@@ -272,7 +327,8 @@ def canonical_anchor_label(label):
 # punctuation mark: `Figure 1\: …`. Markdown renders it the same, and the
 # parser reads it as text and drops the backslash again.
 
-_PUNCT = frozenset(string.punctuation)
+# The dashes too: `TLDR — …` has no ASCII punctuation mark to escape.
+_PUNCT = frozenset(string.punctuation + "—–")
 
 
 def escape_label(text, is_label):
@@ -342,6 +398,7 @@ def is_note_label(text):
         or meta_label(text)
         or (LINK_RE.match(text) and link_label(text) is not None)
         or _ANCHOR_RE.match(text)
+        or QUESTION_LABEL_RE.match(text)
     )
 
 
@@ -365,21 +422,51 @@ def is_lead_in(text):
 
 def link_label(text):
     """Return the URL of a `Link: <url>` line, "" for `Link: none`, None otherwise."""
+    found = split_link_label(text)
+    return None if found is None else found[0]
+
+
+def split_link_label(text):
+    """Read a line that gives the paper's link; return (url, note) or None.
+
+    `Link: <url>`, `Paper: url`, `PDF: url`, `arXiv: 2401.01234`, `DOI: 10.1/x`
+    and `Link: [arXiv](url)` give the URL and an empty note; `Link: none` gives
+    ("", ""). A link whose text says more than where it goes,
+    `Link: [The transformer paper](url)`, keeps that link as the note, so no
+    word is lost.
+    """
     match = LINK_RE.match(text)
     if not match:
         return None
-    value = match[1]
-    if value.lower() == "none":
-        return ""
+    label, value = match[1].lower(), match[2]
+    if label == "link" and value.lower() == "none":
+        return "", ""
     found = own_line_url(value)
-    return found[0] if found and found[1] != "markdown" else None
+    if found is None:
+        return (detect_link(value)[0], "") if _id_only(value) else None
+    url, kind = found
+    if kind != "markdown":
+        return url, ""
+    link_text = value[1 : value.index("](")]
+    return url, "" if _says_only_where(link_text, url) else value
+
+
+def _id_only(value):
+    """Tell whether a value is nothing but an arXiv id or a DOI (`arXiv:2401.01234`)."""
+    return bool(_ARXIV_TEXT_RE.match(value) or _DOI_TEXT_RE.match(value))
+
+
+def _says_only_where(link_text, url):
+    """Tell whether a link's text only names the site or kind: "arXiv", "PDF", "paper"."""
+    words = re.findall(r"[^\W\d_]+|\d+", link_text.lower())
+    return all(word in _LINK_WORDS or (word.isdigit() and word in url) for word in words)
 
 
 def is_question_label(text):
-    """Tell whether a question body starts with a task box `[x]` / `[ ]`."""
-    return TASK_RE.match(text) is not None
+    """Tell whether a question body starts with a task box `[x]` / `[ ]`, `Q:` or `A:`."""
+    return bool(TASK_RE.match(text) or QUESTION_LABEL_RE.match(text) or ANSWER_LABEL_RE.match(text))
 
 
 def is_reply_label(text):
-    """Tell whether a reply starts with a resolution label."""
-    return RESOLUTION_RE.match(text) is not None
+    """Tell whether a reply starts with a resolution label, a task box or `A:`."""
+    return bool(RESOLUTION_RE.match(text) or TASK_RE.match(text) or ANSWER_LABEL_RE.match(text))

@@ -58,6 +58,26 @@ TRICKY_STARTS = (
     "> sierra",
     "**tango:**",
     "The paper:",
+    "TLDR; golf",
+    "TL;DR - hotel",
+    "TLDR — kilo",
+    "**TL;DR**: lima",
+    "Figure 1.2: mike",
+    "Fig. 3(b): oscar",
+    "Figure S1: papa",
+    "Fig 2a-c: romeo",
+    "Q: sierra",
+    "**Question:** tango?",
+    "A: victor",
+    "Answer: whiskey",
+    "[x] yankee",
+    "Link: [arXiv](https://arxiv.org/abs/2101.00003)",
+    "Link: [the zulu paper](https://arxiv.org/abs/2101.00004)",
+    "Paper: https://example.com/y",
+    "arXiv: 2101.00005",
+    "PDF: <https://example.com/z.pdf>",
+    "*\talpha",
+    "+\tbravo",
 )
 
 sentence = st.lists(st.sampled_from(WORDS), min_size=1, max_size=7).map(" ".join)
@@ -190,14 +210,14 @@ FORMAT_WORDS = (
     "curiosity curiousity tldr tl dr link none resolved resolution fig figure table "
     "eq equation sec section page abs abstract intro introduction conclusion methods "
     "i haven t have not understood m trying to understand questions open change log logs "
-    "changelog x"
+    "changelog x q question a ans answer points doubts things don get paper pdf arxiv doi"
 ).split()
 PLAIN = (
     "alpha bravo charlie delta echo foxtrot golf hotel kilo lima mike oscar papa romeo "
     "sierra tango victor whiskey yankee zulu 42 x² naïve why? done."
 ).split()
 plain = st.lists(st.sampled_from(PLAIN), min_size=1, max_size=6).map(" ".join)
-marker = st.sampled_from(["-", "*", "+"])
+marker = st.sampled_from(["-", "*", "+", "*\t", "-\t"])
 indent = st.sampled_from(["  ", "    ", "\t"])
 LINKS = [
     "https://arxiv.org/abs/2407.12687",
@@ -210,14 +230,19 @@ LINKS = [
 @st.composite
 def messy_block(draw):
     """One block of a paper's section, in one of the ways people write it."""
-    kind = draw(st.sampled_from(["note", "anchored", "nested", "para", "link", "label", "lead-in"]))
+    kind = draw(
+        st.sampled_from(["note", "anchored", "nested", "para", "link", "label", "lead-in", "qa"])
+    )
     m = draw(marker)
     if kind == "note":
         return [f"{m} {draw(plain)}"]
     if kind == "anchored":
         start = draw(
             st.sampled_from(
-                ["Fig3:", "Fig 2:", "Table 1:", "ABS:", "Intro:", "4.2", "0.5", "3.5 million"]
+                [
+                    *("Fig3:", "Fig 2:", "Table 1:", "ABS:", "Intro:", "4.2", "0.5", "3.5 million"),
+                    *("Figure 1.2:", "Fig. 3(b):", "Figure S1:", "Fig 2a-c:"),
+                ]
             )
         )
         return [f"{m} {start} {draw(plain)}"]
@@ -234,8 +259,28 @@ def messy_block(draw):
         return ["", draw(plain).capitalize(), ""]
     if kind == "link":
         link = draw(st.sampled_from(LINKS))
-        return draw(st.sampled_from([["", link, ""], [f"{m} {link}"], [f"{m} see {link}"]]))
-    label = draw(st.sampled_from(["curiosity:", "Curiousity:", "CURIOSITY:", "TLDR:", "- TL;DR:"]))
+        label = draw(st.sampled_from(["", "Link: ", "Paper: ", "PDF: "]))
+        return draw(
+            st.sampled_from([["", label + link, ""], [f"{m} {label}{link}"], [f"{m} see {link}"]])
+        )
+    if kind == "qa":
+        # `Q:` asked among the notes, `A:` answering it, as a paragraph or bullets.
+        ask = draw(st.sampled_from(["Q: ", "Question: ", "**Q:** "])) + draw(plain)
+        answers = [
+            draw(st.sampled_from(["A: ", "Answer: "])) + draw(plain)
+            for _ in range(draw(st.integers(0, 2)))
+        ]
+        if draw(st.booleans()):
+            return ["", ask, *answers, ""]
+        return [f"{m} {ask}", *(f"{draw(marker)} {answer}" for answer in answers)]
+    label = draw(
+        st.sampled_from(
+            [
+                *("curiosity:", "Curiousity:", "CURIOSITY:", "TLDR:", "- TL;DR:"),
+                *("TLDR;", "- TL;DR -", "TL;DR —", "**TL;DR**:"),
+            ]
+        )
+    )
     level = draw(st.sampled_from(["", "high, ", "Low - ", "neutral. "]))
     return ["", f"{label} {level}{draw(plain)}", ""]
 
@@ -244,7 +289,14 @@ def messy_block(draw):
 def messy_questions(draw):
     heading = draw(
         st.sampled_from(
-            ["#### I haven't understood", "#### I have not understood:", "### Questions"]
+            [
+                "#### I haven't understood",
+                "#### I have not understood:",
+                "### Questions",
+                "#### Open points",
+                "### Doubts:",
+                "#### Things I don't get",
+            ]
         )
     )
     lines = ["", heading, ""]
@@ -253,7 +305,7 @@ def messy_questions(draw):
         lines.append(f"{draw(marker)} {box}{draw(plain)}")
         for _ in range(draw(st.integers(0, 2))):
             prefix = draw(st.sampled_from(["", draw(indent)]))
-            answer = draw(st.sampled_from(["", "", "Resolved: "]))
+            answer = draw(st.sampled_from(["", "", "Resolved: ", "A: ", "[x] ", "[ ] "]))
             lines.append(f"{prefix}{draw(marker)} {answer}{draw(plain)}")
         lines.append(draw(st.sampled_from(["", ""])))
     return lines
