@@ -9,6 +9,7 @@ docs/performance.md.
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -23,6 +24,10 @@ def main():
     parser.add_argument("--top", type=int, default=10)
     args = parser.parse_args()
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "readinglog.settings")
+    import django
+
+    django.setup()  # the renderer reads a setting (READINGLOG_REMOTE_IMAGES) for images
     from papers.markdown import render_markdown
     from tests.test_markdown_pathological import CORPUS
 
