@@ -63,6 +63,14 @@ MENDED = {"paper-reading-log-2024.md": {"transfo", "rmer"}}
 # into an error the day the file imports and its entry must go.
 NOT_IMPORTED_YET = {}
 
+# Files whose words the export does not all keep yet, and why: their "every
+# word" check is expected to fail, strictly, until the parser keeps them.
+WORDS_LOST_YET = {
+    "real-metadata-bullets.md": (
+        "a front-matter value 2103.00020 is read as the number 2103.0002 (YAML float)"
+    ),
+}
+
 
 def run(*args):
     """Run a management command and return what it printed."""
@@ -172,7 +180,17 @@ def file_params():
 FILE_PARAMS = list(file_params())
 
 
-@pytest.mark.parametrize("path", FILE_PARAMS)
+def words_params():
+    for param in FILE_PARAMS:
+        (path,) = param.values
+        marks = list(param.marks)
+        if path.name in WORDS_LOST_YET:
+            reason = f"words lost yet: {WORDS_LOST_YET[path.name]}"
+            marks.append(pytest.mark.xfail(strict=True, reason=reason))
+        yield pytest.param(path, marks=marks, id=param.id)
+
+
+@pytest.mark.parametrize("path", list(words_params()))
 def test_every_word_of_the_file_reaches_the_export(path, alice):
     printed = import_file(path, "x")
 
@@ -219,6 +237,7 @@ class Reading:
     urls: dict = field(default_factory=dict)  # title start → url
     read_on: dict = field(default_factory=dict)  # title start → date
     authors: dict = field(default_factory=dict)  # title start → authors
+    tags: dict = field(default_factory=dict)  # title start → tags
     not_read_yet: str = ""  # what the parser misses, while it does
 
 
@@ -304,6 +323,18 @@ READINGS = {
         },
         not_read_yet="read as one file; the items reading has the 4 papers",
     ),
+    "real-metadata-bullets.md": Reading(
+        1,
+        urls={"Learning Transferable Visual Models": "https://arxiv.org/abs/2103.00020"},
+        read_on={"Learning Transferable": datetime.date(2021, 2, 26)},
+        tags={"Learning Transferable": ["contrastive", "cs.CV", "cs.LG", "multimodal"]},
+        not_read_yet="tags: written with spaces (as Jekyll splits them) are one tag",
+    ),
+    "real-hugo-summary.md": Reading(
+        1,
+        urls={"": "https://doi.org/10.1145/359545.359563"},
+        read_on={"": datetime.date(2023, 10, 2)},
+    ),
     "real-daily-numbered.md": Reading(
         5,
         urls={
@@ -342,6 +373,8 @@ def test_a_real_shape_is_read_as_a_person_reads_it(name, reading, alice):
         assert paper_titled(papers, start).read_on == day
     for start, authors in reading.authors.items():
         assert paper_titled(papers, start).authors == authors
+    for start, tags in reading.tags.items():
+        assert [tag.name for tag in paper_titled(papers, start).tags.order_by("name")] == tags
 
 
 def test_every_real_fixture_has_its_reading():
