@@ -204,7 +204,7 @@ _LEVEL_RE = re.compile(
 )
 # `TL;DR:`, `TLDR:`, `TLDR;`, `TL;DR -`, `TL;DR —`, and bold: `**TL;DR**:`,
 # `**TL;DR:**` (a bold opened before the label must close in it).
-_TLDR = r"tl[ \t]*;?[ \t]*dr"
+_TLDR = r"tl[ \t]*(?:;[ \t]*)?dr"
 TLDR_RE = re.compile(
     rf"""(?:
         (?P<bold>\*\*|__){_TLDR}(?:[ \t]*[:;](?P=bold)|(?P=bold)[ \t]*(?:[:;—–]|-(?=[ \t]|$)))

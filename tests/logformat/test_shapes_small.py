@@ -9,6 +9,7 @@ through `import_log` / `export_log` and through the browser import.
 
 import io
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -467,3 +468,26 @@ def test_imported_math_and_relative_images_show_as_written(client, alice):
     assert "$5 and a full run $10" in html
     assert "image not uploaded: figures/vae-diagram.png" in html
     assert Paper.objects.get(number=1).url == "https://arxiv.org/abs/1312.6114"
+
+
+# -- hostile input ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "- TL" + " " * 50_000 + "x",
+        "- TL" + " " * 50_000 + ";" + " " * 50_000 + "x",
+        "- Figure " + "1." * 50_000 + "x",
+        "- Link: [" + "arxiv " * 20_000 + "](https://arxiv.org/abs/2401.01234)",
+        "- **Q" + " " * 50_000 + "x",
+        "Q: why?" + "\nA: x" * 20_000,
+    ],
+    ids=["tldr-spaces", "tldr-semicolon", "figure-dots", "link-words", "bold-q", "many-answers"],
+)
+def test_long_label_like_lines_read_in_linear_time(line):
+    started = time.perf_counter()
+
+    only_paper(line + "\n")
+
+    assert time.perf_counter() - started < 2
