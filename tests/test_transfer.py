@@ -93,7 +93,6 @@ def test_dry_run_writes_nothing(alice):
     [
         (b"\xff\xfe\x00bad", "UTF-8"),
         (b"", "empty"),
-        (b"# Title\n\nJust text, no papers.\n", "paper"),
         (b"# T\n\n### [1] A\n\n- x\n\n### [1] B\n\n- y\n", "[1]"),
     ],
 )
@@ -102,6 +101,13 @@ def test_bad_input_raises_a_clear_error_and_writes_nothing(alice, data, message)
         import_markdown(data, owner=alice)
     assert message.lower() in str(error.value).lower()
     assert ReadingLog.objects.count() == 0
+
+
+def test_a_file_without_paper_headings_is_imported_as_one_paper(alice):
+    result = import_markdown(b"# Title\n\nJust text, no papers.\n", owner=alice)
+    assert result.counts["papers"] == 1
+    paper = Paper.objects.get()
+    assert (paper.title, paper.notes.get().body) == ("Title", "Just text, no papers.")
 
 
 def test_too_large_a_file_is_refused(alice, settings):

@@ -75,7 +75,7 @@ def read_front_matter(lines):
     try:
         if len(source) > FRONT_MATTER_MAX_CHARS:
             raise _TooBig
-        data = yaml.safe_load(source) if language == "yaml" else tomllib.loads(source)
+        data = _yaml(source) if language == "yaml" else tomllib.loads(source)
         if data is None:
             data = {}
         if not isinstance(data, dict):
@@ -90,6 +90,15 @@ def read_front_matter(lines):
     front = FrontMatter(end=end + 1, source=source, language=language)
     _take_fields(front, data)
     return front, None
+
+
+def _yaml(source):
+    """Load YAML with every value a string as written: `2103.00020` stays that, not a float.
+
+    The base loader builds only strings, lists and mappings (no tags, no
+    objects), so it is as safe as safe_load.
+    """
+    return yaml.load(source, Loader=yaml.BaseLoader)
 
 
 def _json_safe(value, count):
@@ -143,7 +152,8 @@ def _read_date(value):
 
 def _read_tags(value):
     if isinstance(value, str):
-        parts = value.split(",")
+        # `tags: a, b` or, as Jekyll splits them, `tags: a b`.
+        parts = value.split(",") if "," in value else value.split()
     elif isinstance(value, list) and all(isinstance(item, (str, int, float)) for item in value):
         parts = [str(item) for item in value]
     else:
@@ -221,7 +231,10 @@ def setext_to_atx(lines, start=0):
 
 # -- headings ------------------------------------------------------------------------
 
-_LINK_RE = re.compile(r"\[([^\[\]\n]*)\]\(<?([^\s<>()]+)>?(?:[ \t]+\"[^\"\n]*\")?\)")
+_LINK_RE = re.compile(r"\[([^\[\]\n]*)\]\(<?([^\s<>()\[\]]+)>?(?:[ \t]+\"[^\"\n]*\")?\)")
+
+
+_HEADING_LINKS = 10
 
 
 def heading_link(text):
@@ -241,7 +254,8 @@ def heading_link(text):
     title = _LINK_RE.sub(keep_text, text)
     if not urls:
         return None
-    url = next((url for url in urls if is_paper_url(url)), urls[0])
+    # The first few links are enough to choose from, however long the heading.
+    url = next((url for url in urls[:_HEADING_LINKS] if is_paper_url(url)), urls[0])
     return " ".join(title.split()), url
 
 
