@@ -15,15 +15,22 @@ or scans a line once, so a 50,000-character table row costs no more than
 reading it.
 """
 
+import datetime
 import re
 import textwrap
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from papers.logformat.blocks import HEADING_RE
+from papers.logformat.blocks import HEADING_RE, scan
 from papers.logformat.dates import file_name_day, grouping_heading
-from papers.logformat.model import LogDocument, NoteEntry, PaperEntry, ParseWarning
-from papers.logformat.syntax import detect_link, is_paper_url, link_ids
+from papers.logformat.model import ChangeLogItem, LogDocument, NoteEntry, PaperEntry, ParseWarning
+from papers.logformat.syntax import (
+    CHANGELOG_ITEM_RE,
+    detect_link,
+    is_changelog_heading,
+    is_paper_url,
+    link_ids,
+)
 
 MAX_PAPER_NUMBER = 2**31 - 1
 # Fewer papers than this and the file is not a list (or table) of papers.
@@ -114,13 +121,14 @@ def _indent(line):
     return len(line) - len(line.lstrip(" "))
 
 
-def _is_delimiter_row(line):
-    cells = _split_cells(line)
-    return bool(cells) and all(_DELIMITER_CELL_RE.fullmatch(cell.strip()) for cell in cells)
-
-
 def _table_starts(lines, i):
-    return "|" in lines[i] and i + 1 < len(lines) and _is_delimiter_row(lines[i + 1])
+    """Tell whether a table starts at line i: a header row, then `|---|---|` with as many cells."""
+    if "|" not in lines[i] or i + 1 >= len(lines) or "|" not in lines[i + 1]:
+        return False
+    delimiter = _split_cells(lines[i + 1])
+    return all(_DELIMITER_CELL_RE.fullmatch(cell) for cell in delimiter) and len(delimiter) == len(
+        _split_cells(lines[i])
+    )
 
 
 def _block_starts(lines, i):
@@ -451,6 +459,8 @@ class _Reader:
         self.doc = LogDocument()
         self.numbers = []  # each paper's own number (list or `#` column), or None
         self.groups = []  # [(level, "day" | "tag", value)] of the headings above
+        self.changelog_level = None  # the level of the change-log heading we are under
+        self.description_end = None  # the line after the description's last text
 
     def warn(self, line, message):
         self.doc.warnings.append(ParseWarning(line=line, message=message))
@@ -632,13 +642,18 @@ class _Reader:
         return used
 
     def _heading(self, chunk, used):
-        """Take a heading as the title, a group of the papers below it, or text."""
+        """Take a heading as the title, a group of the papers below it, the change log, or text."""
         self.groups = [group for group in self.groups if group[0] < chunk.level]
-        if chunk.level == 1 and not self.doc.title and not self.doc.papers:
-            self.doc.title = chunk.text
+        if self.changelog_level is not None and chunk.level <= self.changelog_level:
+            self.changelog_level = None
+        if is_changelog_heading(chunk.text):
+            self.changelog_level = chunk.level
             return
         found = grouping_heading(chunk.text)
-        if not used or not chunk.text or (found and found[0] == "contents"):
+        if chunk.level == 1 and not self.doc.title and not self.doc.papers and not found:
+            self.doc.title = chunk.text
+            return
+        if not used or not _tag(chunk.text) or (found and found[0] == "contents"):
             self._text(chunk.start, chunk.end)
             return
         if found and found[0] == "day":
@@ -679,17 +694,59 @@ class _Reader:
 
     def _text(self, start, end):
         """Keep lines that are no paper: in the description, or as a note of the paper above."""
-        text = textwrap.dedent("\n".join(self.lines[start:end])).strip("\n")
+        if self.changelog_level is not None:
+            self._changelog(start, end)
+            return
+        text = "\n".join(self.lines[start:end]).strip("\n")
         if not text.strip():
             return
         if self.doc.papers:
             # A note is written as a bullet, which drops the spaces before its first line.
-            note = NoteEntry(body=text.lstrip(" "), line=start + 1)
-            self.doc.papers[-1].notes.append(note)
+            body = textwrap.dedent(text).lstrip(" ")
+            self.doc.papers[-1].notes.append(NoteEntry(body=body, line=start + 1))
             return
-        text = _no_headings(text)
+        # The description is written as it stands: an indented code block stays indented.
+        text = _no_headings(text).strip("\n")
+        if not text.strip():
+            return
         description = self.doc.description
-        self.doc.description = f"{description}\n\n{text}" if description else text
+        # Text that ran on in the file runs on in the description: a paragraph stays one.
+        separator = "\n" if start == self.description_end else "\n\n"
+        self.doc.description = f"{description}{separator}{text}" if description else text
+        self.description_end = end
+
+    def _changelog(self, start, end):
+        """Read the lines under a change-log heading: `- 2024-03-05: what changed`.
+
+        A line without a valid date continues the entry above it (or, before
+        the first, goes to the description), as in the headings reading.
+        """
+        changelog = self.doc.changelog
+        for block in scan(self.lines[start:end], range(start + 1, end + 1), strict=False):
+            text = block.text
+            if block.kind in ("item", "para") and (match := CHANGELOG_ITEM_RE.match(text)):
+                try:
+                    date = datetime.date.fromisoformat(match[1])
+                except ValueError:
+                    date = None
+                if date is not None:
+                    item = ChangeLogItem(date, text[match.end() :].strip(), line=block.line)
+                    changelog.append(item)
+                    continue
+            if block.kind == "heading":
+                text = self.lines[start + block.start].strip()
+            elif block.kind == "item":
+                # Keep it a bullet: its text alone could read as something else (a fence).
+                first, *rest = block.lines
+                bullet = f"- {first}".rstrip()
+                text = "\n".join([bullet, *(f"  {line}" if line else "" for line in rest)])
+            self.warn(block.line, "No date (YYYY-MM-DD): added to the text above it.")
+            if changelog:
+                item = changelog[-1]
+                item.text = f"{item.text}\n\n{text}" if item.text else text
+            else:
+                description = self.doc.description
+                self.doc.description = f"{description}\n\n{text}" if description else text
 
     def _number_papers(self):
         """Use the list's or the `#` column's numbers when they are unique, else count in order."""
@@ -744,7 +801,8 @@ def _no_headings(text):
     out = []
     for line in text.split("\n"):
         match = HEADING_RE.match(line)
-        if match and len(match[1]) in (2, 3) and match[2]:
-            line = f"**{match[2].strip()}**"
+        if match and len(match[1]) in (2, 3):
+            words = (match[2] or "").strip()
+            line = f"**{words}**" if words else ""
         out.append(line)
     return "\n".join(out)

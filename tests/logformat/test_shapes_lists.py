@@ -220,6 +220,27 @@ def test_a_wrapped_first_line_is_one_title_and_check_boxes_are_tags():
     assert (roberta.arxiv_id, roberta.tags) == ("1907.11692", ["to read"])
 
 
+def test_a_change_log_under_a_list_of_papers_is_the_logs_change_log():
+    text = (
+        "# Queue\n\n"
+        "- [Paper A](https://arxiv.org/abs/2401.00001)\n"
+        "- [Paper B](https://arxiv.org/abs/2401.00002)\n\n"
+        "## Changelog\n\n"
+        "- 2024-03-01: started the queue\n"
+        "- 2024-03-08: moved the old papers out\n"
+        "  to the archive\n"
+        "- sometime in April: cleaned up\n"
+    )
+    doc = parse_log(text, reading="items")
+    assert [p.title for p in doc.papers] == ["Paper A", "Paper B"]
+    assert [(item.date.isoformat(), item.text) for item in doc.changelog] == [
+        ("2024-03-01", "started the queue"),
+        ("2024-03-08", "moved the old papers out\nto the archive\n\nsometime in April: cleaned up"),
+    ]
+    export = write_log(doc)
+    assert write_log(parse_log(export)) == export
+
+
 def test_a_list_that_is_mostly_not_papers_stays_text():
     text = (
         "# Notes\n\n"
