@@ -235,7 +235,10 @@ def test_a_change_log_under_a_list_of_papers_is_the_logs_change_log():
     assert [p.title for p in doc.papers] == ["Paper A", "Paper B"]
     assert [(item.date.isoformat(), item.text) for item in doc.changelog] == [
         ("2024-03-01", "started the queue"),
-        ("2024-03-08", "moved the old papers out\nto the archive\n\nsometime in April: cleaned up"),
+        (
+            "2024-03-08",
+            "moved the old papers out\nto the archive\n\n- sometime in April: cleaned up",
+        ),
     ]
     export = write_log(doc)
     assert write_log(parse_log(export)) == export
