@@ -201,6 +201,28 @@ def test_an_archive_with_too_many_files_is_refused():
         read_archive(data, max_bytes=10_000, max_files=5)
 
 
+def test_an_archive_listing_too_many_entries_is_refused_before_zipfile_reads_them():
+    data = zip_of([(f"img/{i}.png", b"") for i in range(51)], compression=zipfile.ZIP_STORED)
+
+    with pytest.raises(LogFormatError, match="lists more than 50 entries"):
+        read_archive(data, max_bytes=10_000, max_files=5)
+    # Ten entries per markdown file allowed: images and folders beside the notes pass.
+    assert read_archive(
+        zip_of([*((f"img/{i}.png", b"") for i in range(40)), ("a.md", OPTICS)]),
+        max_bytes=10_000,
+        max_files=5,
+    ) == [("a.md", OPTICS)]
+
+
+def test_an_archive_whose_directory_is_larger_than_its_count_says_is_refused():
+    data = bytearray(zip_of([(f"{'n' * 200}{i}.md", b"") for i in range(30)]))
+    end = data.rindex(b"PK\x05\x06")
+    data[end + 10 : end + 12] = (1).to_bytes(2, "little")  # claims one entry
+
+    with pytest.raises(LogFormatError, match="lists more than"):
+        read_archive(bytes(data), max_bytes=10_000, max_files=2)
+
+
 def test_an_encrypted_member_is_refused():
     data = bytearray(zip_of([("secret.md", OPTICS)], compression=zipfile.ZIP_STORED))
     # Set the "encrypted" flag in both headers, as a zip made with a password has.

@@ -172,6 +172,42 @@ def _too_big(max_bytes):
     )
 
 
+# A zip's end records: where its central directory is and how big it is.
+_END = b"PK\x05\x06"
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_ZIP64_END = b"PK\x06\x06"
+# Entries of any kind (images too) a zip may list per markdown file it may hold,
+# and the bytes each may take in the central directory, name included.
+ENTRIES_PER_FILE = 10
+DIRECTORY_BYTES_PER_ENTRY = 256
+
+
+def _declared_directory(data):
+    """Return (entries, bytes) of a zip's central directory as its end records say, or None.
+
+    Found as zipfile finds them (the end record at the very end, else the last
+    one in the comment's reach; a zip64 end record right before its locator),
+    so the bound checked here is the one zipfile's parsing loop obeys.
+    """
+    end = len(data) - 22
+    if end < 0 or data[end : end + 4] != _END or data[-2:] != b"\0\0":
+        end = data.rfind(_END, max(0, len(data) - 22 - 65535))
+        if end < 0 or len(data) - end < 22:
+            return None
+    entries = int.from_bytes(data[end + 10 : end + 12], "little")
+    size = int.from_bytes(data[end + 12 : end + 16], "little")
+    locator = end - 20
+    record = locator - 56
+    if (
+        record >= 0
+        and data[locator : locator + 4] == _ZIP64_LOCATOR
+        and data[record : record + 4] == _ZIP64_END
+    ):
+        entries = int.from_bytes(data[record + 32 : record + 40], "little")
+        size = int.from_bytes(data[record + 40 : record + 48], "little")
+    return entries, size
+
+
 def read_archive(data, *, max_bytes, max_files):
     """Return the (name, bytes) of the markdown files in a .zip, by name; raise LogFormatError.
 
@@ -180,8 +216,19 @@ def read_archive(data, *, max_bytes, max_files):
     sizes its members declare, then while reading, each read stops one byte
     past what is left of `max_bytes` whatever the header says. Encrypted
     members and more than `max_files` markdown files are refused. Nothing is
-    written to disk.
+    written to disk. Before zipfile reads the list of members, a list longer
+    than ENTRIES_PER_FILE entries per allowed file is refused: zipfile takes
+    seconds over a list of a million empty members.
     """
+    declared = _declared_directory(data)
+    max_entries = ENTRIES_PER_FILE * max_files
+    if declared is not None and (
+        declared[0] > max_entries or declared[1] > max_entries * DIRECTORY_BYTES_PER_ENTRY
+    ):
+        raise LogFormatError(
+            f"The zip lists more than {max_entries} entries; "
+            f"at most {max_files} markdown files are imported at once."
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
