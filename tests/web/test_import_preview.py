@@ -513,3 +513,13 @@ def test_a_zip_of_per_paper_files_makes_a_log_named_after_the_zip(client, carol)
         "Firing Curves for Stoneware",
         "Firing Curves for Porcelain",
     ]
+
+
+def test_more_files_than_django_takes_in_one_request_is_a_400_not_a_500(client, bob, lab, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    client.force_login(bob)
+
+    response = client.post(import_url(lab), {"file": three_files()})
+
+    assert response.status_code == 400
+    assert not lab.papers.exists()
