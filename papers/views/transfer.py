@@ -141,8 +141,11 @@ def _switch(request, log, role):
     """Read the files of the pending import in the reading the user chose; show the preview."""
     stored = request.session.get(SESSION_KEY) or {}
     form = ReadingForm(request.POST, readings=list(READINGS))
-    if stored.get("target") != _target(log) or "files" not in stored or not form.is_valid():
+    if stored.get("target") != _target(log) or "files" not in stored:
         error = "This preview is out of date: upload the files again."
+        return _step(request, log, role, error=error, status=422)
+    if not form.is_valid():
+        error = "There is no such way to read the files: upload them again and choose one."
         return _step(request, log, role, error=error, status=422)
     try:
         return _preview(

@@ -368,6 +368,7 @@ def test_an_unknown_reading_is_refused(client, bob, lab):
     response = client.post(import_url(lab), {"reading": "sideways"})
 
     assert response.status_code == 422
+    assert "There is no such way to read the files" in response.content.decode()
 
 
 @pytest.mark.parametrize(("persona", "status"), [("dave", 403), ("carol", 403), ("mallory", 404)])
