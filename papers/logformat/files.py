@@ -45,10 +45,10 @@ def parse_files(files, *, max_bytes=None, reading=None, name=""):
     When there are several files, each paper's `file` names the one it comes
     from, and so does each warning's. Papers keep the numbers their files give
     them unless another file used the number first; those are renumbered
-    after the largest number. The
-    document's `reading` is the one asked for, or the one every file was read
-    in ("" when the files were read in different ways); `readings` is every
-    reading that found papers in some file.
+    after the largest number. The document's `reading` is the one asked for,
+    or the one every file was read in ("" when the files were read in
+    different ways); `readings` is every reading that found papers in some
+    file.
     """
     if not files:
         raise LogFormatError("There are no markdown files (.md, .markdown or .txt) to import.")
