@@ -163,6 +163,8 @@ def test_headings_above_h3_move_down_together_and_stay_above_the_ones_under_them
 def test_heading_tags_written_as_text_are_left_alone():
     html = render_markdown("`<h1>` and &lt;h2&gt;")
     assert html == "<p><code>&lt;h1&gt;</code> and &lt;h2&gt;</p>"
+    html = render_markdown('<abbr title="<h1>">x</abbr>')
+    assert html == '<p><abbr title="&lt;h1&gt;">x</abbr></p>'
 
 
 # == Images never uploaded ==
