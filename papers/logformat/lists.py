@@ -47,7 +47,8 @@ _MD_LINK_RE = re.compile(r"(!?)\[([^\[\]\n]*)\]\(<?([^\s()<>]+)>?\)")
 _WEB_RE = re.compile(r"https?://", re.IGNORECASE)
 _BARE_URL_RE = re.compile(r"https?://[^\s<>\"'`\[\]()]+", re.IGNORECASE)
 _ID_RE = re.compile(
-    r"\b(?:arxiv:[ \t]?\d{4}\.\d{4,5}(?:v\d+)?|doi:[ \t]?10\.\d{4,9}/[^\s\])]+)", re.IGNORECASE
+    r"\b(?:arxiv:[ \t]?\d{4}\.\d{4,5}(?:v\d+)?|doi:[ \t]?10\.\d{4,9}/[^\s\[\]()<>\"'`]+)",
+    re.IGNORECASE,
 )
 _URL_TRAILING = ".,;:!?*_~'\""
 _WORD_RE = re.compile(r"[^\W\d_]+")
@@ -240,6 +241,7 @@ class _Head:
     authors: str = ""
     rest: str = ""  # every other word of the line, kept as a note
     number: int | None = None  # from a title numbered `01.Title`
+    tags: list[str] = field(default_factory=list)  # from a closing `[vision, transformers]`
 
 
 @dataclass
@@ -274,7 +276,9 @@ def _links(text):
             url = match[0].rstrip(_URL_TRAILING)
             found.append(_Link(match.start(), match.start() + len(url), url, url))
         for match in _ID_RE.finditer(text, start, end):
-            found.append(_Link(match.start(), match.end(), detect_link(match[0])[0], match[0]))
+            written = match[0].rstrip(_URL_TRAILING)
+            url = detect_link(written)[0]
+            found.append(_Link(match.start(), match.start() + len(written), url, written))
     found.sort(key=lambda link: link.start)
     return found
 
@@ -368,9 +372,27 @@ def _read_head(text):
         return None
     if chosen is not None and chosen.start >= title_end and _is_generic(chosen):
         pieces.append((*_bracketed(text, chosen), ""))
+    tags = _tag_group(text, title_end, pieces)
     rest = _cut_out(text, pieces)
     url = chosen.url if chosen else ""
-    return _Head(title=title, url=url, authors=authors, rest=rest, number=number)
+    return _Head(title=title, url=url, authors=authors, rest=rest, number=number, tags=tags)
+
+
+def _tag_group(text, after, pieces):
+    """Read the tags of a line that ends with a bracketed list, `[detection, transformers]`.
+
+    The group must come after the title, hold a comma and no brackets or
+    parentheses (so a link is never one); its span is added to pieces.
+    """
+    stripped = text.rstrip()
+    if not stripped.endswith("]"):
+        return []
+    open_at = stripped.rfind("[")
+    inside = stripped[open_at + 1 : -1]
+    if open_at < after or "," not in inside or any(char in inside for char in "[]()"):
+        return []
+    pieces.append((open_at, len(stripped), ""))
+    return [_tag(tag) for tag in inside.split(",") if _tag(tag)]
 
 
 def _paper_link(links):
@@ -547,10 +569,10 @@ class _Reader:
                 range(body_start, body_start + len(item.body))
             )
             number = item.number if item.ordered else head.number
-            paper = _Paper(head, item.start + 1, number, lines, numbers)
+            paper = _Paper(head, item.start + 1, number, lines, numbers, tags=head.tags)
             if box:
                 # A reading list's check box: ticked is read, empty is still to read.
-                paper.tags = ["read" if box[1] in "xX" else "to read"]
+                paper.tags = ["read" if box[1] in "xX" else "to read", *head.tags]
             units.append(("paper", paper))
             if not head.url:
                 self.warn(
@@ -733,7 +755,11 @@ class _Reader:
                     item = ChangeLogItem(date, text[match.end() :].strip(), line=block.line)
                     changelog.append(item)
                     continue
-            if block.kind == "heading":
+            if block.kind == "para":
+                # As written: a paragraph's lines keep their indentation.
+                first = start + block.start
+                text = "\n".join(self.lines[first : first + text.count("\n") + 1])
+            elif block.kind == "heading":
                 text = self.lines[start + block.start].strip()
             elif block.kind == "item":
                 # Keep it a bullet: its text alone could read as something else (a fence).

@@ -155,9 +155,11 @@ def test_an_index_of_note_files_reads_titles_from_links_and_keeps_the_file_links
         "Perceiver: General Perception with Iterative Attention",
         "http://arxiv.org/abs/2103.03206",
     )
-    assert notes(perceiver) == ["(2021-03) [cross-attention, latents]"]
+    # A bracketed list closing the line holds tags.
+    assert notes(perceiver) == ["(2021-03)"]
+    assert perceiver.tags == ["2022-06", "cross-attention", "latents"]
     assert notes(coca) == ["[[Notes](notes/coca.md)] [captioning]"]
-    assert [p.tags for p in doc.papers] == [["2022-06"]] * 3 + [["2022-05"]] * 2
+    assert [p.tags for p in (flamingo, pali, coca, blip)] == [["2022-06"]] * 2 + [["2022-05"]] * 2
     assert notes(blip) == ["### To do", "- Read the appendix of BLIP again."]
 
 
