@@ -524,3 +524,22 @@ def test_more_files_than_django_takes_in_one_request_is_a_400_not_a_500(client, 
 
     assert response.status_code == 400
     assert not lab.papers.exists()
+
+
+def test_a_date_heading_over_papers_is_shown_as_grouping_them(client, bob, lab):
+    client.force_login(bob)
+    text = (
+        b"# Lab log\n\n## 2024-03-05\n\n### [1] Annealing Glass\n\n- Slowly.\n\n"
+        b"### [2] Tempering Glass\n\n- Quickly.\n"
+    )
+
+    response = client.post(import_url(lab), {"file": upload(text, "log.md")})
+
+    html = response.content.decode()
+    grouping = html[
+        html.index("import-grouping") : html.index("</section>", html.index("import-grouping"))
+    ]
+    assert "1 heading was read as grouping the papers below it, not as a paper" in grouping
+    assert "2024-03-05" in grouping
+    titles = [entry.title for entry, _ in response.context["preview"]["entries"]]
+    assert titles == ["Annealing Glass", "Tempering Glass"]
