@@ -59,6 +59,7 @@ from papers.logformat.syntax import (
     link_ids,
     meta_label,
     own_line_url,
+    question_lead,
     question_section,
     split_anchor,
     split_curiosity,
@@ -205,6 +206,9 @@ class _PaperState:
         self.indented_replies = False
         # The question of a `Q:` note just above: an `A:` block answers it.
         self.note_question = None
+        # (note or None, section) of a `**Questions:**` line above: the
+        # bullets right below it are questions.
+        self.question_lead = None
         self.heading_url = ""  # from a `## [Title](url)` heading
         self.group_tags = []  # the topics and periods of the headings that group it
         self.group_day = None  # the day of the heading that groups it
@@ -653,6 +657,10 @@ class _Parser:
         if self._continues_last(block):
             return
         asked, paper.note_question = paper.note_question, None
+        lead, paper.question_lead = paper.question_lead, None
+        if lead is not None and block.kind == "item":
+            self._question_under_lead(block, *lead)
+            return
         text = block.text
         if not paper.text_url:
             paper.text_url = first_paper_url(text)
@@ -683,6 +691,10 @@ class _Parser:
             return
         if self._asks_or_answers(block, asked):
             paper.note_question = self._qa_block(block, asked, NOTE_QUESTION_SECTION)
+            return
+        first = block.lines[0] if block.kind == "item" else text
+        if block.kind in ("item", "para") and (section := question_lead(first)):
+            self._start_lead(block, section)
             return
         if (found := meta_label(text)) and found[0] not in paper.seen_meta:
             paper.seen_meta.add(found[0])
@@ -837,6 +849,43 @@ class _Parser:
             "(the list has no indentation).",
         )
         self._add_reply(current, block.text)
+
+    def _start_lead(self, block, section):
+        """Read the bullets under a `**Questions:**` line (or nested in it) as questions.
+
+        The line stays a note until a bullet follows it, so a lone
+        "Questions:" above a paragraph loses nothing.
+        """
+        paper = self.paper
+        if block.kind == "item" and len(block.lines) > 1:
+            self._enter_lead(section, block)
+            for child in scan(block.lines[1:], block.numbers[1:], strict=False):
+                self._question_block(child)
+            paper.question_lead = (None, section)
+            return
+        note = NoteEntry(body=block.text, line=block.line)
+        self._add_note(note)
+        paper.question_lead = (note, section)
+
+    def _question_under_lead(self, block, note, section):
+        """Read a bullet below a `**Questions:**` line as a question or a reply."""
+        paper = self.paper
+        if note is not None:
+            # The line names the section of the questions below it: no note.
+            if paper.entry.notes and paper.entry.notes[-1] is note:
+                paper.entry.notes.pop()
+            self._enter_lead(section, note)
+        self._question_block(block)
+        paper.question_lead = (None, section)
+
+    def _enter_lead(self, section, where):
+        paper = self.paper
+        paper.section = section
+        paper.question = None
+        paper.indented_replies = False
+        self.warn(
+            where.line, f"Guessed: the bullets under this line read as questions ({section})."
+        )
 
     def _asks_or_answers(self, block, question):
         """Tell whether a bullet or paragraph starts with `Q:`, or with `A:` after a question."""

@@ -190,6 +190,24 @@ def question_section(heading_text):
     return ""
 
 
+def question_lead(text):
+    """Return the question section a one-line `**Questions**` or `Open points:` names, or "".
+
+    A bold line or a line ending with a colon that names a question section
+    stands for its heading: the bullets right below it are questions. A bare
+    "Questions" is not one (nothing would mark it when written back as a note).
+    """
+    if "\n" in text:
+        return ""
+    words = text.strip()
+    colon = words.endswith(":")
+    words = words.rstrip(":").strip()
+    bold = len(words) > 4 and words[:2] in ("**", "__") and words.endswith(words[:2])
+    if bold:
+        words = words[2:-2]
+    return question_section(words) if colon or bold else ""
+
+
 def is_changelog_heading(heading_text):
     """Tell whether a heading opens the log's change log."""
     return _CHANGELOG_HEADING_RE.fullmatch(_heading_words(heading_text)) is not None
@@ -399,6 +417,7 @@ def is_note_label(text):
         or (LINK_RE.match(text) and link_label(text) is not None)
         or _ANCHOR_RE.match(text)
         or QUESTION_LABEL_RE.match(text)
+        or question_lead(text)
     )
 
 

@@ -78,6 +78,8 @@ TRICKY_STARTS = (
     "PDF: <https://example.com/z.pdf>",
     "*\talpha",
     "+\tbravo",
+    "**Doubts:**",
+    "Open points:",
 )
 
 sentence = st.lists(st.sampled_from(WORDS), min_size=1, max_size=7).map(" ".join)
@@ -231,7 +233,12 @@ LINKS = [
 def messy_block(draw):
     """One block of a paper's section, in one of the ways people write it."""
     kind = draw(
-        st.sampled_from(["note", "anchored", "nested", "para", "link", "label", "lead-in", "qa"])
+        st.sampled_from(
+            [
+                *("note", "anchored", "nested", "para", "link", "label", "lead-in"),
+                *("qa", "question-line"),
+            ]
+        )
     )
     m = draw(marker)
     if kind == "note":
@@ -263,6 +270,11 @@ def messy_block(draw):
         return draw(
             st.sampled_from([["", label + link, ""], [f"{m} {label}{link}"], [f"{m} see {link}"]])
         )
+    if kind == "question-line":
+        # A bold line naming a question section, the bullets below it questions.
+        line = draw(st.sampled_from(["**Questions:**", "Open points:", "__Doubts__"]))
+        bullets = [f"{draw(marker)} {draw(plain)}" for _ in range(draw(st.integers(0, 2)))]
+        return ["", line, *bullets]
     if kind == "qa":
         # `Q:` asked among the notes, `A:` answering it, as a paragraph or bullets.
         ask = draw(st.sampled_from(["Q: ", "Question: ", "**Q:** "])) + draw(plain)

@@ -321,6 +321,59 @@ def test_bodies_that_start_like_a_question_label_round_trip(body):
     assert round_trips(text)
 
 
+def test_bullets_under_a_bold_or_colon_line_naming_a_question_section_are_questions():
+    papers = read("small-question-lines.md").papers
+
+    assert questions_of(papers[0]) == [
+        (
+            "Questions",
+            "open",
+            "How stiff do the dynamics get during training?",
+            "",
+            ["the number of function evaluations grows, they say"],
+        ),
+        (
+            "Questions",
+            "resolved",
+            "Does the adjoint lose accuracy when run backwards?",
+            "It can; later work checkpoints the forward pass.",
+            [],
+        ),
+    ]
+    assert [q.body for q in papers[1].questions] == [
+        "Is the fixed point always unique?",
+        "How many solver iterations at test time?",
+    ]
+    assert papers[1].questions[1].replies == ["Around thirty on their language model."]
+
+
+def test_a_question_line_without_bullets_below_stays_a_note():
+    papers = read("small-question-lines.md").papers
+
+    assert "Thoughts: a neat framing, but slow in practice." in [n.body for n in papers[0].notes]
+    assert [note.body for note in papers[1].notes] == [
+        "One layer applied until it reaches a fixed point, found by root finding.",
+        "Doubts:",
+        "The backward pass needs only the fixed point, not the path to it.",
+    ]
+
+
+@pytest.mark.parametrize("line", ["**Questions**", "__Doubts:__", "Not clear:", "**Unclear**:"])
+def test_a_lone_question_line_round_trips_as_a_note(line):
+    doc = parse_log(f"# Log\n\n### [1] A paper\n\n{line}\n\nA paragraph after it.\n")
+
+    assert [note.body for note in doc.papers[0].notes] == [line, "A paragraph after it."]
+    # Written as two bullets, the line is escaped so the second stays a note.
+    assert parse_log(write_log(doc)) == doc
+
+
+@pytest.mark.parametrize("line", ["Questions", "**Notes:**", "Questions: why so slow?"])
+def test_a_line_that_names_no_question_section_leaves_the_bullets_notes(line):
+    paper = only_paper(f"{line}\n- one?\n- two\n")
+
+    assert paper.questions == []
+
+
 # -- links given as labels ----------------------------------------------------------------------
 
 
