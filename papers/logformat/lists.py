@@ -58,6 +58,7 @@ _LINK_WORDS = frozenset("arxiv pdf paper link url abs html doi openreview".split
 _SEPARATORS = " \t-–—:;,.|/"
 _BOLD_PREFIX_RE = re.compile(r"(\*\*|__)([^*_\n]{1,80}?)(?::\1|\1[ \t]*[:\-–—])[ \t]*")
 _INITIAL_RE = re.compile(r"\b[A-Z]\.")
+_YEAR_RE = re.compile(r"(?:19|20)\d\d")
 _TASK_BOX_RE = re.compile(r"\[([ xX])\][ \t]+")
 # A number written into the title: `**01.Generative Adversarial Nets**`.
 _TITLE_NUMBER_RE = re.compile(r"(\d{1,4})\.[ \t]*(?=[^\W\d_])")
@@ -118,6 +119,14 @@ class _Chunk:
     head_lines: int = 1  # an item's first line and the lines that continue it
 
 
+def _heading_item(chunk):
+    """Return the heading a list item starts with (`- ### 2014`) as a heading chunk, or None."""
+    if chunk.kind != "item" or not (match := HEADING_RE.match(chunk.text)):
+        return None
+    text = (match[2] or "").strip()
+    return _Chunk("heading", chunk.start, chunk.start + 1, len(match[1]), text)
+
+
 def _indent(line):
     return len(line) - len(line.lstrip(" "))
 
@@ -126,9 +135,9 @@ def _table_starts(lines, i):
     """Tell whether a table starts at line i: a header row, then `|---|---|` with as many cells."""
     if "|" not in lines[i] or i + 1 >= len(lines) or "|" not in lines[i + 1]:
         return False
-    delimiter = _split_cells(lines[i + 1])
-    return all(_DELIMITER_CELL_RE.fullmatch(cell) for cell in delimiter) and len(delimiter) == len(
-        _split_cells(lines[i])
+    header, delimiter = _split_cells(lines[i]), _split_cells(lines[i + 1])
+    return len(header) == len(delimiter) and all(
+        _DELIMITER_CELL_RE.fullmatch(cell) for cell in delimiter
     )
 
 
@@ -177,6 +186,7 @@ def _cut(lines, start=0, limit=None):
 
 
 def _fenced(lines, start, limit, fence, chunks):
+    """Cut a fenced code block, up to its closing fence (or the end), as text."""
     end = start + 1
     while end < limit:
         close = lines[end].strip()
@@ -303,7 +313,7 @@ def _split_venue(title):
         return title, ""
     open_at = title.rfind("(")
     venue = title[open_at:]
-    if open_at <= 0 or not re.search(r"(?:19|20)\d\d", venue):
+    if open_at <= 0 or not _YEAR_RE.search(venue):
         return title, ""
     return title[:open_at].rstrip(), venue
 
@@ -415,11 +425,12 @@ def _bracketed(text, link):
 
 
 def _has_words(text):
+    """Tell whether text holds a word or a number, not only markup and punctuation."""
     return bool(_WORD_RE.search(text)) or any(char.isdigit() for char in text)
 
 
 def _lead_is_label(lead):
-    """Tell whether the text before a link is nothing or a short label: ``, `Paper:`, `1)`."""
+    """Tell whether the text before a link is nothing or a short label with a colon: `Paper:`."""
     stripped = lead.strip().strip(_EMPHASIS).strip()
     return not stripped or (stripped.endswith(":") and len(stripped.split()) <= 4)
 
@@ -464,6 +475,7 @@ def _split_cells(line):
 
 
 def _column_role(header):
+    """Say what a column holds by its header: "paper", "link", "notes"…, or "" for another."""
     name = " ".join(header.strip(_EMPHASIS + " :.").lower().split())
     return _COLUMN_ROLE.get(name, "")
 
@@ -515,22 +527,19 @@ class _Reader:
         n = len(chunks)
         while i < n:
             chunk = chunks[i]
-            if chunk.kind == "item" and (heading := HEADING_RE.match(chunk.text)):
+            if heading := _heading_item(chunk):
                 # `- ### 2014` with the papers of 2014 nested under it.
-                text = (heading[2] or "").strip()
-                units.append(
-                    (
-                        "heading",
-                        _Chunk("heading", chunk.start, chunk.start + 1, len(heading[1]), text),
-                    )
-                )
+                units.append(("heading", heading))
                 units += self._units(_cut(self.lines, chunk.start + 1, chunk.end))
                 i += 1
                 continue
             if chunk.kind == "item":
                 end = i + 1
                 while (
-                    end < n and chunks[end].kind == "item" and chunks[end].ordered == chunk.ordered
+                    end < n
+                    and chunks[end].kind == "item"
+                    and chunks[end].ordered == chunk.ordered
+                    and not _heading_item(chunks[end])
                 ):
                     end += 1
                 units += self._list(chunks[i:end])
