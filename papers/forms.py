@@ -597,7 +597,12 @@ class ReadingForm(NoLabelSuffix, forms.Form):
 
     GUESSED = "as the importer guessed for each file"
 
-    reading = forms.ChoiceField(label="Read this file as", required=False)
+    reading = forms.ChoiceField(
+        label="Read this file as",
+        required=False,
+        # The preview's line saying how the files were read, updated with each choice.
+        widget=forms.Select(attrs={"aria-describedby": "import-reading-help"}),
+    )
 
     def __init__(self, *args, readings, mixed=False, **kwargs):
         super().__init__(*args, **kwargs)
