@@ -70,7 +70,7 @@ class Command(BaseCommand):
             )
         except LogFormatError as error:
             raise CommandError(f"{path}: {error}") from None
-        if source.is_dir() or len(files) > 1:
+        if source.is_dir() or source.suffix.lower() == ".zip":
             count = len(files)
             self.stdout.write(f"Read {count} file{'s' if count != 1 else ''} from {path}.")
         verb = "Would create" if result.dry_run else "Created"
