@@ -544,3 +544,14 @@ def test_a_date_heading_over_papers_is_shown_as_grouping_them(client, bob, lab):
     assert "2024-03-05" in grouping
     titles = [entry.title for entry, _ in response.context["preview"]["entries"]]
     assert titles == ["Annealing Glass", "Tempering Glass"]
+
+
+def test_many_files_without_headings_get_one_notice(client, bob, lab):
+    client.force_login(bob)
+    files = [upload(f"Thoughts on kiln {i}.\n".encode(), f"kiln-{i}.md") for i in range(5)]
+
+    response = client.post(import_url(lab), {"file": files})
+
+    html = response.content.decode()
+    assert "5 files were each read as one paper: no paper headings found in them." in html
+    assert html.count("import-one-paper") == 1
