@@ -73,20 +73,24 @@ def normalize_list_indents(lines):
     move with it; fenced code outside lists is left alone. Lists nest at most
     MAX_NESTING deep (Python-Markdown recurses per level): deeper items stay
     on the deepest level. People also start a list right under a line of
-    text ("The paper:" then "- it does x"); a blank line goes in between, so
-    Python-Markdown sees a list and not more lines of the paragraph. And
+    text ("The paper:" then "- it does x"), or write the next item right under
+    a paragraph of the one before; a blank line goes in between, so
+    Python-Markdown sees an item and not more lines of the paragraph. And
     they number items "1)" as well as "1.": in a list, ")" becomes "." for
     Python-Markdown, which knows only "." (in a paragraph it stays as typed).
     """
     out, stack, shift, fence = [], [], 0, None
     after_text = False  # the line before is text outside lists, code and raw HTML
     after_blank = True
-    list_block = False  # the lines since the last blank one start with a list item
+    # The block (the lines since a blank one) as Python-Markdown will see it:
+    block_items = False  # it starts with a list item, so its items are items
+    block_indent = 0  # how far its first line is indented
     for line in lines:
         width = len(line) - len(line.lstrip(" "))
         text_line = False
-        if after_blank:
-            list_block = bool((first := _LIST_ITEM.match(line)) and line[first.end() :].strip())
+        starts_block = after_blank and line.strip()
+        if starts_block:
+            block_items = False
         if not line.strip():
             out.append(line)
         elif fence:
@@ -94,9 +98,7 @@ def normalize_list_indents(lines):
             if line.strip().startswith(fence):
                 fence = None
         elif (item := _LIST_ITEM.match(line)) and (stack or width < 4):
-            if not stack and after_text and _INTERRUPTING_ITEM.match(line):
-                out.append("")
-                list_block = True
+            new_list = not stack
             while stack and width < stack[-1] - 1:
                 stack.pop()
             if not stack:
@@ -108,7 +110,18 @@ def normalize_list_indents(lines):
                 stack[-1] = width
             level_indent = 2 * (len(stack) - 1)
             shift = level_indent - width
-            if item[2] and list_block and line[item.end() :].strip():
+            # Python-Markdown sees items only in a block that starts with one,
+            # and an indented block belongs to the item above it, whole.
+            if not after_blank and (
+                (new_list and after_text and _INTERRUPTING_ITEM.match(line))
+                or (not new_list and (not block_items or level_indent < block_indent))
+            ):
+                out.append("")
+                starts_block = True
+            has_text = bool(line[item.end() :].strip())
+            if starts_block:
+                block_items = has_text
+            if item[2] and block_items and has_text:
                 line = f"{line[: item.start(2)]}.{line[item.end(2) :]}"  # an item, not text
             out.append(" " * level_indent + line[width:])
         elif width == 0:
@@ -119,6 +132,8 @@ def normalize_list_indents(lines):
         else:
             out.append(_shifted(line, width, shift if stack else 0))
             text_line = not stack and width < 4 and not line.lstrip().startswith("<")
+        if starts_block:
+            block_indent = len(out[-1]) - len(out[-1].lstrip(" "))
         if not fence and (match := _FENCE.match(line)) and line.count(match[1]) == 1:
             fence = match[1]
             text_line = False

@@ -68,7 +68,6 @@ def test_items_numbered_with_a_parenthesis_are_a_list_too():
 
 def test_a_parenthesis_in_a_sentence_stays_as_typed():
     assert render_markdown("We see\n2) a drop") == "<p>We see<br>\n2) a drop</p>"
-    assert render_markdown("1)\n2) x") == "<p>1)<br>\n2) x</p>"
 
 
 def test_a_number_that_does_not_start_at_one_stays_in_its_sentence():
@@ -82,6 +81,15 @@ def test_a_line_right_under_an_item_belongs_to_it():
     assert squeeze(render_markdown("Notes:\n- first\nwrapped here\n- second")) == (
         "<p>Notes:</p><ul><li>first<br>wrapped here</li><li>second</li></ul>"
     )
+
+
+def test_the_next_item_right_under_a_paragraph_of_an_item_is_an_item():
+    html = squeeze(render_markdown("- a\n\n  more about a\n  - under a\n- b"))
+    assert html == (
+        "<ul><li><p>a</p><p>more about a</p><ul><li>under a</li></ul></li></ul><ul><li>b</li></ul>"
+    )
+    html = squeeze(render_markdown("1. a\n\n   more about a\n2. b"))
+    assert html == "<ol><li><p>a</p><p>more about a</p></li><li><p>b</p></li></ol>"
 
 
 def test_a_list_under_a_quote_ends_the_quote():
