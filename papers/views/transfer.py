@@ -17,6 +17,7 @@ preview; without JavaScript the page reloads with it).
 
 import hashlib
 import json
+from collections import Counter
 
 from django.conf import settings
 from django.contrib import messages
@@ -219,7 +220,7 @@ def _preview(request, log, role, files, *, name, label, reading=None, switched=F
         "entries": _entries(log, document),
         "more": max(0, len(document.papers) - PREVIEW_PAPERS),
         "paper_total": len(document.papers),
-        "warnings": [w for w in warnings if not _groups(w["message"])],
+        "warnings": _shared_once([w for w in warnings if not _groups(w["message"])]),
         "grouping": grouping,
         "one_paper": [w["file"] for w in warnings if w["message"] == ONE_PAPER_WARNING],
         "skipped": result.skipped,
@@ -235,6 +236,26 @@ def _preview(request, log, role, files, *, name, label, reading=None, switched=F
 def _groups(message):
     """Tell whether a parser warning says a heading was read as grouping papers."""
     return any(mark in message for mark in GROUPING_MARKS)
+
+
+def _shared_once(rows):
+    """Show a warning that more than three files share on their first line once, with a count.
+
+    Reading a folder of per-paper files, every file says "Read as one paper";
+    one line saying it of 200 files is easier to check than 200.
+    """
+    shared = Counter(row["message"] for row in rows if row["file"] and row["line"] == 1)
+    shown = set()
+    kept = []
+    for row in rows:
+        message = row["message"]
+        if row["file"] and row["line"] == 1 and shared[message] > 3:
+            if message in shown:
+                continue
+            shown.add(message)
+            row = {**row, "file": f"{shared[message]} files", "line": 0, "excerpt": ""}
+        kept.append(row)
+    return kept
 
 
 def _with_excerpts(warnings, files):

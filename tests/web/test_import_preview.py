@@ -555,3 +555,18 @@ def test_many_files_without_headings_get_one_notice(client, bob, lab):
     html = response.content.decode()
     assert "5 files were each read as one paper: no paper headings found in them." in html
     assert html.count("import-one-paper") == 1
+
+
+def test_a_warning_many_files_share_is_listed_once_with_their_count(client, bob, lab):
+    client.force_login(bob)
+    files = [
+        upload(KILN_PAPER.replace(b"Stoneware", f"Clay {i}".encode()), f"{i}.md") for i in range(5)
+    ]
+
+    response = client.post(import_url(lab), {"file": files})
+
+    rows = response.context["preview"]["warnings"]
+    shared = [row for row in rows if row["file"] == "5 files"]
+    assert len(shared) == 1
+    assert shared[0]["message"].startswith("Read as one paper")
+    assert '<span class="import-line">5 files</span>' in response.content.decode()
