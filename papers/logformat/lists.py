@@ -27,6 +27,7 @@ from papers.logformat.model import ChangeLogItem, LogDocument, NoteEntry, PaperE
 from papers.logformat.syntax import (
     CHANGELOG_ITEM_RE,
     detect_link,
+    first_paper_url,
     is_changelog_heading,
     is_paper_url,
     link_ids,
@@ -89,6 +90,10 @@ _COLUMNS = {
     "tags": ("tags", "tag", "topic", "topics", "category", "categories", "area"),
 }
 _COLUMN_ROLE = {name: role for role, names in _COLUMNS.items() for name in names}
+# Headers that say "paper" rather than "title": such a column may hold links.
+_PAPER_WORDS = ("paper", "papers")
+# A title column named so in many tables that are not about papers.
+_WEAK_TITLES = ("name",)
 
 
 def read_items(lines, text):
@@ -474,10 +479,24 @@ def _split_cells(line):
     return cells
 
 
-def _column_role(header):
-    """Say what a column holds by its header: "paper", "link", "notes"…, or "" for another."""
-    name = " ".join(header.strip(_EMPHASIS + " :.").lower().split())
-    return _COLUMN_ROLE.get(name, "")
+def _column_roles(header):
+    """Say what each column holds by its header: "title", "link", "notes"…, or "" for another.
+
+    One column holds the titles: the first named like a title (`Title`,
+    `Name`), else the first `Paper` column. Another `Paper` column, next to
+    a `Title` one, holds links (`| Title | Paper | Code |`).
+    """
+    names = [" ".join(cell.strip(_EMPHASIS + " :.").lower().split()) for cell in header]
+    roles = [_COLUMN_ROLE.get(name, "") for name in names]
+    papers = [i for i, role in enumerate(roles) if role == "paper"]
+    if not papers:
+        return roles
+    named = [i for i in papers if names[i] not in _PAPER_WORDS]
+    title = (named or papers)[0]
+    return [
+        "title" if i == title else "link" if role == "paper" else role
+        for i, role in enumerate(roles)
+    ]
 
 
 # -- the reader ----------------------------------------------------------------------
@@ -594,12 +613,17 @@ class _Reader:
     def _table(self, chunk):
         """Read a table as papers when its header names a paper column."""
         header = _split_cells(self.lines[chunk.start])
-        roles = [_column_role(cell) for cell in header]
+        roles = _column_roles(header)
         whole = [("text", chunk.start, chunk.end)]
-        if "paper" not in roles:
+        if "title" not in roles:
+            return whole
+        rows = range(chunk.start + 2, chunk.end)
+        named = header[roles.index("title")].strip(_EMPHASIS + " :.").lower()
+        if named in _WEAK_TITLES and not any(first_paper_url(self.lines[i]) for i in rows):
+            # `| Name | Params |` is a table of models unless its rows link to papers.
             return whole
         units = []
-        for index in range(chunk.start + 2, chunk.end):
+        for index in rows:
             paper = self._row(index, header, roles)
             if paper is None:
                 units.append(("text", index, index + 1))
@@ -610,7 +634,7 @@ class _Reader:
     def _row(self, index, header, roles):
         """Read one table row as a paper; None when its paper cell is empty."""
         cells = [_BR_RE.sub("\n", cell) for cell in _split_cells(self.lines[index])]
-        title_column = roles.index("paper")
+        title_column = roles.index("title")
         if title_column >= len(cells) or not (head := _read_head(cells[title_column])):
             return None
         notes = [head.rest] if head.rest else []

@@ -330,6 +330,28 @@ def test_tables_under_month_headings_tag_their_rows_and_keep_extra_columns():
     assert notes(ldm) == ["Diffuse in the autoencoder's latent space.", "Presenter: Priya"]
 
 
+def test_a_paper_column_next_to_a_title_column_holds_the_links():
+    doc = parse_log(
+        "| Title | Venue | Paper | Code |\n|---|---|---|---|\n"
+        "| Segment Anything | ICCV 2023 | [link](https://arxiv.org/abs/2304.02643) |"
+        " [code](https://github.com/example/sam) |\n"
+        "| Visual Instruction Tuning | NeurIPS 2023 |"
+        " [link](https://arxiv.org/abs/2304.08485) | |\n",
+        reading="rows",
+    )
+    sam, llava = doc.papers
+    assert (sam.title, sam.arxiv_id) == ("Segment Anything", "2304.02643")
+    assert notes(sam) == ["Venue: ICCV 2023", "Code: [code](https://github.com/example/sam)"]
+    assert llava.arxiv_id == "2304.08485"
+
+
+def test_a_table_of_names_without_paper_links_is_no_table_of_papers():
+    text = "| Name | Params |\n|---|---|\n| small | 60M |\n| large | 770M |\n"
+    assert "rows" not in parse_log(text).readings
+    linked = text.replace("| small |", "| small https://arxiv.org/abs/1910.10683 |")
+    assert [p.title for p in parse_log(linked, reading="rows").papers] == ["small", "large"]
+
+
 def test_a_table_without_a_paper_column_is_no_table_of_papers():
     text = (
         "# Results\n\n"
