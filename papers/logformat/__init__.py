@@ -6,6 +6,10 @@ Pure functions, no database (the saving layer is papers/transfer.py):
         Read a markdown log, in the reading (a key of READINGS) the parser
         judges best or the one asked for. Raise LogFormatError(message,
         line=None) for input that is not a log; its str() names the line.
+    parse_files(files, *, max_bytes=None, reading=None, name="") -> LogDocument
+        Read several (name, bytes) files (a folder, a .zip, a multiple upload)
+        as one log, each with parse_log; papers name their file. read_archive
+        and read_folder in papers/logformat/files.py give the files.
     write_log(doc: LogDocument) -> str
         Write a log in the same format; parse_log reads it back into equal
         records, and writing those again gives the same text.
@@ -20,6 +24,7 @@ ChangeLogItem, ParseWarning) are dataclasses whose field names match the
 Django models. docs/log-format.md describes the format and its rules.
 """
 
+from papers.logformat.files import parse_files
 from papers.logformat.model import (
     ANCHOR_KINDS,
     CURIOSITY_LEVELS,
@@ -53,6 +58,7 @@ __all__ = [
     "QuestionEntry",
     "detect_link",
     "link_ids",
+    "parse_files",
     "parse_log",
     "write_log",
 ]
