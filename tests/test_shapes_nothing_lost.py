@@ -65,7 +65,9 @@ NOT_IMPORTED_YET = {}
 
 # Files whose words the export does not all keep yet, and why: their "every
 # word" check is expected to fail, strictly, until the parser keeps them.
-WORDS_LOST_YET = {}
+WORDS_LOST_YET = {
+    "real-heading-in-list.md": "the items reading drops the 01. 02. numbers before the titles",
+}
 
 
 def run(*args):
@@ -251,7 +253,6 @@ READINGS = {
             "NeRF: Representing Scenes": "https://arxiv.org/abs/2003.08934",
             "What Makes for End-to-End Object Detection?": "https://proceedings.mlr.press/v139/sun21b.html",
         },
-        not_read_yet="the ## reading wins: About me, What to read… are the papers",
     ),
     "real-yearly-arxiv-brackets.md": Reading(
         8,
@@ -317,7 +318,6 @@ READINGS = {
             "Generative Adversarial Nets": "https://arxiv.org/abs/1406.2661",
             "U-Net: Convolutional Networks": "https://arxiv.org/abs/1505.04597",
         },
-        not_read_yet="read as one file; the items reading has the 4 papers",
     ),
     "real-metadata-bullets.md": Reading(
         1,

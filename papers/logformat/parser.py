@@ -163,12 +163,13 @@ def _order(found, strong, file_shaped):
         (key for key in ("items", "rows") if key in found),
         key=lambda key: -len(found[key].papers),
     )
+    most = len(found[lists[0]].papers) if lists else 0
     if strong:
         order = ["headings", *lists]
+    elif most > (len(headings.papers) if headings else 0) and (most >= 2 or not file_shaped):
+        order = [*lists, "headings"]
     elif file_shaped:
         order = ["file", "headings", *lists]
-    elif lists and (headings is None or len(found[lists[0]].papers) > len(headings.papers)):
-        order = [*lists, "headings"]
     else:
         order = ["headings", *lists]
     order = [key for key in order if key in found]
@@ -373,7 +374,7 @@ class _Parser:
             return True
         if self.mode == "file":
             return self._section_heading(text)
-        if block.level <= 3 and not section and (group := grouping_heading(text)):
+        if block.level <= 3 and not section and (group := _grouping(text)):
             return self._group(block, group)
         role = self.roles.get(self.index)
         if role == "paper":
@@ -1069,7 +1070,14 @@ def _plan(blocks):
 
 
 def _may_be_paper(text):
-    return not (is_changelog_heading(text) or question_section(text) or grouping_heading(text))
+    return not (is_changelog_heading(text) or question_section(text) or _grouping(text))
+
+
+def _grouping(text):
+    """Read a grouping heading (dates.grouping_heading), also with a count: `2021-12 (2)`."""
+    if text.endswith(")") and (start := text.rfind("(")) > 0 and text[start + 1 : -1].isdigit():
+        text = text[:start].rstrip()
+    return grouping_heading(text)
 
 
 def _paper_like(text):
