@@ -75,28 +75,44 @@ def normalize_list_indents(lines):
     on the deepest level. People also start a list right under a line of
     text ("The paper:" then "- it does x"), or write the next item right under
     a paragraph of the one before; a blank line goes in between, so
-    Python-Markdown sees an item and not more lines of the paragraph. And
-    they number items "1)" as well as "1.": in a list, ")" becomes "." for
+    Python-Markdown sees an item and not more lines of the paragraph. They
+    number items "1)" as well as "1.": in a list, ")" becomes "." for
     Python-Markdown, which knows only "." (in a paragraph it stays as typed).
+    And they put fenced code under an item, which Python-Markdown reads only
+    at the margin: it becomes the item's indented code block (its language
+    is dropped).
     """
-    out, stack, shift, fence = [], [], 0, None
+    closes = _next_fence_lines(lines)
+    out, stack, shift = [], [], 0
+    fence, code_indent, fence_width = None, 0, 0  # code_indent: fenced code under an item
     after_text = False  # the line before is text outside lists, code and raw HTML
     after_blank = True
     # The block (the lines since a blank one) as Python-Markdown will see it:
     block_items = False  # it starts with a list item, so its items are items
     block_indent = 0  # how far its first line is indented
-    for line in lines:
+    for index, line in enumerate(lines):
         width = len(line) - len(line.lstrip(" "))
         text_line = False
         starts_block = after_blank and line.strip()
         if starts_block:
             block_items = False
+        closing = False
+        opener = None if fence else _FENCE.match(line)
+        if opener and line.count(opener[1]) != 1:
+            opener = None  # ```code``` on one line
         if not line.strip():
             out.append(line)
         elif fence:
-            out.append(_shifted(line, width, shift))
-            if line.strip().startswith(fence):
-                fence = None
+            closing = line.strip().startswith(fence)
+            if code_indent:
+                out.append("" if closing else " " * code_indent + line[min(width, fence_width) :])
+            else:
+                out.append(_shifted(line, width, shift))
+            if closing:
+                fence, code_indent = None, 0
+        elif opener and stack and width and closes[opener[1]][index] is not None:
+            fence, code_indent, fence_width = opener[1], 2 * len(stack) + 4, width
+            out.append("")
         elif (item := _LIST_ITEM.match(line)) and (stack or width < 4):
             new_list = not stack
             while stack and width < stack[-1] - 1:
@@ -134,11 +150,24 @@ def normalize_list_indents(lines):
             text_line = not stack and width < 4 and not line.lstrip().startswith("<")
         if starts_block:
             block_indent = len(out[-1]) - len(out[-1].lstrip(" "))
-        if not fence and (match := _FENCE.match(line)) and line.count(match[1]) == 1:
-            fence = match[1]
-            text_line = False
-        after_text, after_blank = text_line, not line.strip()
+        if opener and not fence:
+            fence, text_line = opener[1], False
+        # What follows fenced code starts a block, blank line or not.
+        after_text, after_blank = text_line, not out[-1].strip() or (closing and not fence)
     return out
+
+
+def _next_fence_lines(lines):
+    """Map each fence ("```", "~~~") to, for each line, the next line that could close it."""
+    closes = {}
+    for marker in ("```", "~~~"):
+        following, nearest = [None] * len(lines), None
+        for index in range(len(lines) - 1, -1, -1):
+            following[index] = nearest
+            if lines[index].strip().startswith(marker):
+                nearest = index
+        closes[marker] = following
+    return closes
 
 
 def _shifted(line, width, shift):

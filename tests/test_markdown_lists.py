@@ -98,6 +98,20 @@ def test_a_list_under_a_quote_ends_the_quote():
     )
 
 
+def test_fenced_code_under_an_item_is_the_items_code_block():
+    text = "- The loss:\n  ```python\n  def loss(x):\n      return x\n  ```\n- The data"
+    assert squeeze(render_markdown(text)) == (
+        "<ul><li>The loss:<pre><code>def loss(x):    return x</code></pre></li></ul>"
+        "<ul><li>The data</li></ul>"
+    )
+    assert "    return x\n</code>" in render_markdown(text)  # its indentation kept
+
+
+def test_a_list_after_fenced_code_nests_as_written():
+    html = squeeze(render_markdown("```\nx = 1\n```\n- parent\n    - child"))
+    assert html == "<pre><code>x = 1</code></pre><ul><li>parent<ul><li>child</li></ul></li></ul>"
+
+
 def test_dashes_in_code_and_raw_html_stay_as_they_are():
     assert "Usage:\n- x\n" in render_markdown("```\nUsage:\n- x\n```")
     assert render_markdown("a rule\n\n---") == "<p>a rule</p>\n<hr>"

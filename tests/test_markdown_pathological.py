@@ -143,6 +143,8 @@ CORPUS = {
     "raw h1 tags": repeat("<h1>a</h1>"),
     "raw ol starts": repeat('<ol start="99999999999"><li>'),
     "relative images": repeat("![a](./x.png)"),
+    "fenced code under items": repeat("- a\n  ```\n  b\n  ```\n"),
+    "fences under items never closed": repeat("- a\n  ```\n"),
 }
 
 
