@@ -93,7 +93,7 @@ def normalize_list_indents(lines):
     for index, line in enumerate(lines):
         width = len(line) - len(line.lstrip(" "))
         text_line = False
-        starts_block = after_blank and line.strip()
+        starts_block = after_blank and bool(line.strip())
         if starts_block:
             block_items = False
         closing = False
