@@ -126,10 +126,13 @@ def _read(lines, text, *, reading, name):
     if headings is not None:
         found["headings"] = headings
     strong = headings is not None and parser.looks_like_papers()
-    if reading == "file" or not strong or len(lines) <= _FILE_READING_MAX_LINES:
+    small = not strong or len(lines) <= _LARGE_LOG_LINES
+    if reading == "file" or small:
         one = _Parser(body, text, blocks=blocks, mode="file", front=front, name=name)
         found["file"] = one.run()
     for key, reader in (("items", read_items), ("rows", read_rows)):
+        if reading != key and not small:
+            continue
         doc = reader(body, text)
         if doc is not None and doc.papers:
             found[key] = doc
@@ -149,9 +152,9 @@ def _read(lines, text, *, reading, name):
     return doc
 
 
-# A file this long with papers that look like papers is a log, not one paper:
-# the "file" reading is not run for it, which keeps large imports fast.
-_FILE_READING_MAX_LINES = 3000
+# A file this long whose headings look like papers is a log of them: the other
+# readings are only run when asked for, which keeps large imports fast.
+_LARGE_LOG_LINES = 3000
 NO_HEADINGS_WARNING = "Read as one paper: no paper headings found."
 ONE_FILE_WARNING = "Read as one paper: its headings are sections of it."
 
