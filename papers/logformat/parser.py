@@ -143,10 +143,11 @@ def _read(lines, text, *, reading, name):
     doc.reading, doc.readings = chosen, order
     if front_warning:
         doc.warnings.insert(0, ParseWarning(line=1, message=front_warning))
-    if chosen == "file" and "headings" not in found and front is None:
-        doc.warnings.insert(0, ParseWarning(line=1, message=NO_HEADINGS_WARNING))
-    elif chosen == "file":
+    if chosen == "file" and "headings" in found:
         doc.warnings.insert(0, ParseWarning(line=1, message=ONE_FILE_WARNING))
+    elif chosen == "file" and front is None:
+        # A post with a front matter is one paper by design: nothing to say.
+        doc.warnings.insert(0, ParseWarning(line=1, message=NO_HEADINGS_WARNING))
     if front is not None and chosen != "file":
         _front_matter_to_log(doc, front)
     return doc
@@ -697,8 +698,11 @@ class _Parser:
             paper.note_question = self._qa_block(block, asked, NOTE_QUESTION_SECTION)
             return
         first = block.lines[0] if block.kind == "item" else text
-        if block.kind in ("item", "para") and (section := question_lead(first)):
-            self._start_lead(block, section)
+        if (
+            block.kind in ("item", "para")
+            and (section := question_lead(first))
+            and self._start_lead(block, section)
+        ):
             return
         if (found := meta_label(text)) and found[0] not in paper.seen_meta:
             paper.seen_meta.add(found[0])
@@ -858,18 +862,23 @@ class _Parser:
         """Read the bullets under a `**Questions:**` line (or nested in it) as questions.
 
         The line stays a note until a bullet follows it, so a lone
-        "Questions:" above a paragraph loses nothing.
+        "Questions:" above a paragraph loses nothing. Return False for a
+        bullet with more than bullets under it: that is a note.
         """
         paper = self.paper
         if block.kind == "item" and len(block.lines) > 1:
+            children = scan(block.lines[1:], block.numbers[1:], strict=False)
+            if any(child.kind != "item" for child in children):
+                return False
             self._enter_lead(section, block)
-            for child in scan(block.lines[1:], block.numbers[1:], strict=False):
+            for child in children:
                 self._question_block(child)
             paper.question_lead = (None, section)
-            return
+            return True
         note = NoteEntry(body=block.text, line=block.line)
         self._add_note(note)
         paper.question_lead = (note, section)
+        return True
 
     def _question_under_lead(self, block, note, section):
         """Read a bullet below a `**Questions:**` line as a question or a reply."""

@@ -175,7 +175,7 @@ def test_hugo_toml_front_matter():
 def test_warnings_name_the_lines_of_the_file_below_a_front_matter():
     text = "---\ntitle: T\nlayout: post\n---\n\n## Questions\n\n- Is it?\n- it is\n"
     doc = parse_log(text)
-    assert [(w.line, w.message[:8]) for w in doc.warnings] == [(1, "Read as "), (9, "Guessed:")]
+    assert [(w.line, w.message[:8]) for w in doc.warnings] == [(9, "Guessed:")]
     assert doc.papers[0].questions[0].line == 8
 
 
@@ -211,6 +211,12 @@ def test_yaml_values_are_read_as_written_and_build_no_objects():
     paper = parse_log(text).papers[0]
     assert paper.meta == {"arxiv_id": "2103.00020", "when": "2024-13-45", "obj": ["echo"]}
     assert paper.tags == ["vision", "language"]  # split on spaces, as Jekyll does
+
+
+def test_a_post_with_a_front_matter_and_no_heading_is_one_paper_without_a_warning():
+    doc = parse_log("---\ntitle: A post\n---\n\nJust text.\n")
+    assert [(p.title, bodies(p)) for p in doc.papers] == [("A post", ["Just text."])]
+    assert doc.warnings == []
 
 
 def test_a_front_matter_above_a_log_of_papers_is_kept_in_its_description():
