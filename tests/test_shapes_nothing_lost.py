@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from papers.logformat import parse_log
 from papers.logformat.blocks import HEADING_RE
 from papers.logformat.syntax import is_changelog_heading, question_section
 from papers.models import ChangeLogEntry, Comment, Note, Paper, Question, ReadingLog
@@ -378,3 +379,48 @@ def test_every_real_fixture_has_its_reading():
     real = {path.name for path in SHAPES.glob("real-*.md")}
 
     assert real == set(READINGS)
+
+
+# Each example of docs/log-format.md's "Bring your file" section, by the
+# heading above it, and how its papers are recognised.
+DOC_EXAMPLES = {
+    "The sample's shape": "heading",
+    "Headings that are links": "heading with a link",
+    "One paper per file": "one file",
+    "Jekyll and Hugo front matter": "one file",
+    "Grouping headings": "heading",
+    "Setext headings": "heading",
+    "Papers as list items": "list item",
+    "A table of papers": "table row",
+}
+
+
+def doc_examples():
+    """Yield (heading, example) for the first ```md block under each ### of the section."""
+    text = (ROOT / "docs" / "log-format.md").read_text(encoding="utf-8")
+    section = text[text.index("## Bring your file") : text.index("## The canonical format")]
+    heading, example, fenced = None, None, False
+    for line in section.splitlines(keepends=True):
+        if line.startswith("```"):
+            if fenced and example is not None and heading is not None:
+                yield heading, "".join(example)
+                heading = None
+            fenced = not fenced
+            example = [] if line.strip() == "```md" else None
+        elif fenced:
+            if example is not None:
+                example.append(line)
+        elif line.startswith("### "):
+            heading = line[4:].strip()
+
+
+def test_every_shape_example_in_the_docs_is_checked():
+    assert [heading for heading, _ in doc_examples()] == list(DOC_EXAMPLES)
+
+
+@pytest.mark.parametrize(("heading", "example"), list(doc_examples()))
+def test_the_shape_examples_in_the_docs_read_as_the_docs_say(heading, example):
+    doc = parse_log(example, name="notes.md")
+
+    assert doc.papers
+    assert {paper.found_as for paper in doc.papers} == {DOC_EXAMPLES[heading]}
