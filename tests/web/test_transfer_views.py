@@ -426,8 +426,8 @@ def test_markdown_export_runs_a_fixed_number_of_queries(
     _grow(log, carol, papers)
     client.force_login(dave)
     # session, user, log, membership; notes, visible replies, questions, papers,
-    # written change-log entries.
-    with django_assert_num_queries(9):
+    # their tags, written change-log entries.
+    with django_assert_num_queries(10):
         client.get(reverse("log_export_markdown", args=[log.slug]))
 
 
