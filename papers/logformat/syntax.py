@@ -417,7 +417,7 @@ def is_note_label(text):
         or (LINK_RE.match(text) and link_label(text) is not None)
         or _ANCHOR_RE.match(text)
         or QUESTION_LABEL_RE.match(text)
-        or question_lead(text)
+        or question_lead(text.partition("\n")[0])
     )
 
 

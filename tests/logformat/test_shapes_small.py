@@ -367,6 +367,17 @@ def test_a_lone_question_line_round_trips_as_a_note(line):
     assert parse_log(write_log(doc)) == doc
 
 
+def test_a_question_line_with_text_nested_under_it_is_a_note_and_round_trips():
+    text = "# Log\n\n### [1] A paper\n\n- **Doubts:**\n  only a sentence here\n  - and a list\n"
+    paper = parse_log(text).papers[0]
+
+    assert [note.body for note in paper.notes] == [
+        "**Doubts:**\nonly a sentence here\n- and a list"
+    ]
+    assert paper.questions == []
+    assert round_trips(text)
+
+
 @pytest.mark.parametrize("line", ["Questions", "**Notes:**", "Questions: why so slow?"])
 def test_a_line_that_names_no_question_section_leaves_the_bullets_notes(line):
     paper = only_paper(f"{line}\n- one?\n- two\n")
