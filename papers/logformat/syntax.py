@@ -262,8 +262,9 @@ CHANGELOG_ITEM_RE = re.compile(
 )
 
 # A figure, table or equation number as papers print them: `2`, `4b`, `1.2`,
-# `3(b)`, `S1` (supplementary), ranges `2-3` and `2a-c`; in brackets, `(2)`.
-_ONE_NUM = r"s?\d+(?:\.\d+)*[a-z]?(?:\([a-z\d]\))?"
+# `3(b)` or `3 (b)`, `S1` (supplementary), ranges `2-3` and `2a-c`; in
+# brackets, `(2)`.
+_ONE_NUM = r"s?\d+(?:\.\d+)*[a-z]?(?:[ \t]?\([a-z\d]\))?"
 _NUM = rf"\(?({_ONE_NUM}(?:[ \t]*[-–][ \t]*(?:{_ONE_NUM}|[a-z]\b))?)\)?"
 # A bare section number, `3.4 for speech recognition …`: a first part from 1 to
 # 30 without a leading zero, then one to three parts of one or two digits.

@@ -175,6 +175,7 @@ def test_a_second_tldr_stays_a_note_and_round_trips(second):
     [
         ("Figure 1.2: the plot", "figure", "Figure 1.2"),
         ("Fig. 3(b): the plot", "figure", "Figure 3(b)"),
+        ("Fig. 3 (b): the plot", "figure", "Figure 3 (b)"),
         ("Figure S1: the plot", "figure", "Figure S1"),
         ("Fig 2a-c: the plot", "figure", "Figure 2a-c"),
         ("Fig 2a – c: the plot", "figure", "Figure 2a-c"),
