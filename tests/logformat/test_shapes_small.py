@@ -557,3 +557,25 @@ def test_long_label_like_lines_read_in_linear_time(line):
 
     # Under a second on a quiet machine; a quadratic pattern takes a minute.
     assert time.perf_counter() - started < 5
+
+
+def test_imported_tldr_figure_labels_and_link_labels_show_on_the_paper_pages(client, alice):
+    figures = browser_import(client, alice, "small-figure-anchors.md")
+    html = client.get(reverse("paper_detail", args=[figures.slug, 1])).content.decode()
+    assert "Figure 3(b)" in html and "Figure S1" in html and "Figure 2a-c" in html
+
+    ReadingLog.objects.all().delete()
+    summaries = browser_import(client, alice, "small-tldr-variants.md")
+    html = client.get(reverse("paper_detail", args=[summaries.slug, 4])).content.decode()
+    assert "per-parameter step sizes" in html and "TL;DR**" not in html
+
+    ReadingLog.objects.all().delete()
+    links = browser_import(client, alice, "small-link-labels.md")
+    paper = links.papers.get(number=4)
+    assert (paper.url, paper.arxiv_id, paper.notes.count()) == (
+        "https://arxiv.org/abs/2112.10752",
+        "2112.10752",
+        1,
+    )
+    html = client.get(reverse("paper_detail", args=[links.slug, 4])).content.decode()
+    assert 'href="https://arxiv.org/abs/2112.10752"' in html
