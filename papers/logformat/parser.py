@@ -26,8 +26,10 @@ from papers.logformat.model import (
     QuestionEntry,
 )
 from papers.logformat.sections import (
+    SETEXT_RE,
     authors_line,
     details_section,
+    fenced,
     front_matter_text,
     heading_link,
     is_heading_note,
@@ -143,6 +145,13 @@ def _read(lines, text, *, reading, name):
     doc.reading, doc.readings = chosen, order
     if front_warning:
         doc.warnings.insert(0, ParseWarning(line=1, message=front_warning))
+        raw = "\n".join(lines[:start])
+        kept = _description_text(raw)
+        # Fenced, unless a code fence in it pairs with one below it.
+        plain = "```" not in kept and "~~~" not in kept
+        if chosen != "file" and plain and doc.description.startswith(kept):
+            # so the export does not read its lines as headings.
+            doc.description = fenced(raw) + doc.description[len(kept) :]
     if chosen == "file" and "headings" in found:
         doc.warnings.insert(0, ParseWarning(line=1, message=ONE_FILE_WARNING))
     elif chosen == "file" and front is None:
@@ -353,7 +362,8 @@ class _Parser:
             # after the title, text of the description); after it, a note.
             self.last = None
             if self.doc.papers:
-                self.area = "notes"
+                # After a grouping heading ended the paper above, the text is loose.
+                self.area = "notes" if self.paper is not None else "loose"
                 return False
             self.area = "preamble"
             self.preamble_start = block.start
@@ -378,9 +388,13 @@ class _Parser:
             return True
         if self.mode == "file":
             return self._section_heading(text)
-        if block.level <= 3 and not section and (group := _grouping(text)):
-            return self._group(block, group)
+        # The first `#` heading is the log's title, even when it is a year.
+        title = block.level == 1 and self.area == "preamble" and self.title_index is None
         role = self.roles.get(self.index)
+        if role == "group" and not section and not title:
+            return self._group(block, _grouping(text))
+        if role == "section" and (self.paper is None or self.area == "changelog"):
+            role = "paper"  # no paper above it to be a section of
         if role == "paper":
             self._start_paper(block)
             return True
@@ -407,7 +421,8 @@ class _Parser:
             self.sections += 1
         if self.sections == 2 and self.top_url is None:
             self.top_url = self.paper.text_url
-        if self.area == "questions":
+        if self.area in ("questions", "changelog"):
+            # A section ends a change log or question section above it.
             self.area = "notes"
         return False
 
@@ -465,17 +480,18 @@ class _Parser:
 
     def _describe(self, text):
         description = self.doc.description
+        text = _description_text(text)
         self.doc.description = f"{description}\n\n{text}" if description else text
 
     def _end_preamble(self, end):
         start = self.preamble_start
         lines = self.lines[start:end]
         if self.title_index is not None and start <= self.title_index < end:
-            del lines[self.title_index - start]
+            # A blank line, not nothing: the lines around it stay apart.
+            lines[self.title_index - start] = ""
         text = "\n".join(lines).strip("\n")
         if text:
-            description = self.doc.description
-            self.doc.description = f"{description}\n\n{text}" if description else text
+            self._describe(text)
         self.area = "notes"
 
     def _start_paper(self, block):
@@ -1023,8 +1039,7 @@ class _Parser:
             item.text = f"{item.text}\n\n{text}" if item.text else text
             self.warn(block.line, "No date (YYYY-MM-DD): added to the change-log entry above.")
         else:
-            description = self.doc.description
-            self.doc.description = f"{description}\n\n{text}" if description else text
+            self._describe(text)
             self.warn(block.line, "No date (YYYY-MM-DD): added to the log's description.")
 
 
@@ -1043,19 +1058,21 @@ def _plan(blocks):
     for i, block in enumerate(blocks):
         if block.kind == "heading" and block.level in (2, 3) and _may_be_paper(block.text):
             roles[i] = "paper"
-    repeats = Counter(_folded(blocks[i].text) for i in roles if blocks[i].level == 3)
+    papers = set(roles)
+    _plan_groups(blocks, roles)
+    repeats = Counter(_folded(blocks[i].text) for i in papers if blocks[i].level == 3)
     # When no `###` names a paper beyond doubt, a `###` under a numbered or
     # linked `##` paper is a section of it.
-    numbered_threes = any(_paper_like(blocks[i].text) for i in roles if blocks[i].level == 3)
+    numbered_threes = any(_paper_like(blocks[i].text) for i in papers if blocks[i].level == 3)
     children = {}
     parent = None
     for i, block in enumerate(blocks):
         if block.kind != "heading":
             continue
         if block.level <= 2:
-            parent = i if i in roles else None
+            parent = i if i in papers else None
             children[i] = []
-        elif block.level == 3 and parent is not None and i in roles:
+        elif block.level == 3 and parent is not None and i in papers:
             children[parent].append(i)
 
     def section_like(i):
@@ -1079,6 +1096,63 @@ def _plan(blocks):
             if section_like(i) or sections_below:
                 roles[i] = "section"
     return roles
+
+
+_DESCRIPTION_HEADING_RE = re.compile(r" {0,3}(#{1,3})[ \t]+(\S.*)$")
+_OPEN_FENCE_RE = re.compile(r" {0,3}(`{3,}|~{3,})")
+
+
+def _description_text(text):
+    """Return text for the log's description that reads back as the same description.
+
+    A `##` / `###` heading or a grouping `#` heading there would be read back
+    as a paper or a group: it goes to level four (what docs/log-format.md
+    asks of a description). A line of text over `---` or `===` would become
+    a heading: a blank line goes between them. No word changes; code blocks
+    are left alone.
+    """
+    if "#" not in text and "--" not in text and "==" not in text:
+        return text
+    out = []
+    fence = None
+    for line in text.split("\n"):
+        if fence is not None:
+            if line.strip().startswith(fence) and not line.strip(fence[0]).strip():
+                fence = None
+        elif match := _OPEN_FENCE_RE.match(line):
+            fence = match[1]
+        elif (match := _DESCRIPTION_HEADING_RE.match(line)) and (
+            len(match[1]) > 1 or _grouping(match[2])
+        ):
+            line = "#### " + match[2]
+        elif out and out[-1].strip() and SETEXT_RE.match(line.strip()):
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
+def _plan_groups(blocks, roles):
+    """Mark the grouping headings (a day, a period, contents) that group something.
+
+    A day or a period groups the paper headings below it, up to the next
+    heading of its level; one with no paper below it is an ordinary heading,
+    so its text stays where it is. A contents heading always groups.
+    """
+    open_groups = []  # (level, block index) of the groups still open
+    for i, block in enumerate(blocks):
+        if block.kind != "heading":
+            continue
+        while open_groups and open_groups[-1][0] >= block.level:
+            open_groups.pop()
+        if roles.get(i) == "paper":
+            for _, index in open_groups:
+                roles[index] = "group"
+            open_groups.clear()
+        elif block.level <= 3 and (group := _grouping(block.text)):
+            if group[0] == "contents":
+                roles[i] = "group"
+            else:
+                open_groups.append((block.level, i))
 
 
 def _may_be_paper(text):
@@ -1109,7 +1183,8 @@ def _folded(text):
 
 def _first_words(blocks):
     """Return the first words of a file without headings, as its paper's title."""
-    first = blocks[0].text.split("\n", 1)[0] if blocks else ""
+    text = next((block.text for block in blocks if block.kind != "heading"), "")
+    first = text.split("\n", 1)[0]
     words = first.strip("#*_>`[]() \t").split()
     return " ".join(words[:_TITLE_WORDS]) + (" …" if len(words) > _TITLE_WORDS else "")
 

@@ -181,51 +181,72 @@ def _read_authors(value):
 
 def front_matter_text(front):
     """Return the front matter as a fenced block, for a log's description."""
+    return fenced(front.source, front.language)
+
+
+def fenced(text, language=""):
+    """Return text as a fenced code block, its fence longer than any backtick run in it."""
     fence = "```"
-    while fence in front.source:
+    while fence in text:
         fence += "`"
-    return f"{fence}{front.language}\n{front.source}\n{fence}"
+    return f"{fence}{language}\n{text}\n{fence}"
 
 
 # -- setext headings -------------------------------------------------------------------
 
-_SETEXT_RE = re.compile(r"(=+|-{2,})$")
+SETEXT_RE = re.compile(r"(=+|-{2,})$")
+_BREAK_RE = re.compile(r"(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _FENCE_RE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _ATX_RE = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
-_NOT_TEXT_RE = re.compile(r" {0,3}(?:[-*+>|]|\d{1,9}[.)](?:[ \t]|$)|<)")
+_NOT_TEXT_RE = re.compile(r" {0,3}(?:[-*+](?:[ \t]|$)|[>|<]|\d{1,9}[.)](?:[ \t]|$))")
 
 
 def setext_to_atx(lines, start=0):
-    """Turn `Title` over `===` (or `---`) into `# Title` (or `## Title`), in place.
+    """Turn a paragraph over `===` (or `---`) into a `#` (or `##`) heading, in place.
 
-    Only an unindented one-line paragraph (a blank line, a heading or the
-    start above it) counts, as writers use it; the underline becomes an empty
-    line so every other line keeps its number. Code fences are skipped. A
-    `---` after a blank line stays a thematic break.
+    A paragraph is unindented lines of text with a blank line, a heading, a
+    thematic break or the start above it. Its text becomes one heading on its first
+    line; its other lines and the underline become empty, so every other
+    line keeps its number. Code fences are skipped, a `---` after a blank
+    line stays a thematic break, and text right under a list item or a quote
+    continues it, so it is no heading.
     """
     fence = None
+    paragraph = None  # the index of the first line of the paragraph being read
+    can_start = True  # a paragraph may start here: after a blank line or a heading
     for i in range(start, len(lines)):
         line = lines[i]
         if fence is not None:
             if line.strip().startswith(fence) and not line.strip(fence[0]).strip():
                 fence = None
+                can_start = True
             continue
-        if match := _FENCE_RE.match(line):
-            fence = match[1]
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip(" "))
+        if not stripped:
+            paragraph, can_start = None, True
+        elif match := _FENCE_RE.match(line):
+            fence, paragraph = match[1], None
+        elif indent <= 3 and SETEXT_RE.match(stripped) and paragraph is not None:
+            text = " ".join(part.strip() for part in lines[paragraph:i])
+            lines[paragraph : i + 1] = [("# " if stripped[0] == "=" else "## ") + text] + [""] * (
+                i - paragraph
+            )
+            paragraph, can_start = None, True
+        elif _ATX_RE.match(line):
+            paragraph, can_start = None, True
+        elif _NOT_TEXT_RE.match(line):
+            # A bullet (`- ---` too, as blocks.py reads it), a quote, a table row.
+            paragraph, can_start = None, False
+        elif indent <= 3 and _BREAK_RE.match(stripped):
+            paragraph, can_start = None, True
+        elif paragraph is not None:
             continue
-        if i == start or not _SETEXT_RE.match(line):
-            continue
-        above = lines[i - 1]
-        if (
-            not above
-            or above[0] == " "
-            or _ATX_RE.match(above)
-            or _NOT_TEXT_RE.match(above)
-            or not (i - 1 == start or not lines[i - 2] or _ATX_RE.match(lines[i - 2]))
-        ):
-            continue
-        lines[i - 1] = ("# " if line[0] == "=" else "## ") + above.strip()
-        lines[i] = ""
+        elif can_start and indent == 0:
+            # Only unindented: an indented paragraph may be a list item's.
+            paragraph = i
+        else:
+            can_start = False
     return lines
 
 
@@ -426,4 +447,5 @@ def is_heading_note(body):
     return (
         all(block.kind == "para" and joins_heading(block.text) for block in blocks)
         and "\n\n".join(block.text for block in blocks) == rest[1:]
+        and not any(SETEXT_RE.match(line) for line in paragraphs)
     )

@@ -260,6 +260,26 @@ def test_setext_headings_read_as_atx_headings():
     assert bodies(doc.papers[0])[-1] == "---"
 
 
+def test_a_paragraph_of_several_lines_over_an_underline_is_one_heading():
+    doc = parse_log("# Log\n\n### [1] P\n\nA long\ntitle\n---\n\n- note\n")
+    assert [(p.title, p.line) for p in doc.papers] == [("P", 3), ("A long title", 5)]
+
+
+def test_a_date_heading_that_groups_no_paper_stays_text():
+    doc = parse_log("# Log\n\n## 2024-03-05\n\nNothing read that day.\n\n## [1] P\n\n- n\n")
+    assert doc.description == "#### 2024-03-05\n\nNothing read that day."
+    assert doc.papers[0].read_on is None
+    text = write_log(doc)
+    assert write_log(parse_log(text)) == text
+
+
+def test_a_bad_front_matter_above_a_log_is_fenced_in_its_description():
+    doc = parse_log("---\ntitle: [\n---\n\n### [1] A\n\n- a\n\n### [2] B\n\n- b\n")
+    assert doc.description == "```\n---\ntitle: [\n---\n```"
+    text = write_log(doc)
+    assert parse_log(text) == doc
+
+
 def test_an_underline_in_a_code_block_or_under_a_list_is_no_heading():
     text = "### [1] P\n\n```\ncode\n---\n```\n\n- item\n---\n"
     paper = parse_log(text).papers[0]
@@ -276,8 +296,9 @@ def test_days_months_and_contents_group_the_papers_below_them():
         (2, None, ["March 2024"]),
         (3, datetime.date(2024, 4, 9), ["Tuesday 9 April 2024"]),
     ]
+    # At level four in the description, so the export reads back the same.
     assert doc.description == (
-        "## Table of Contents\n\n- March 2024\n- Tuesday, 9 April 2024\n\n"
+        "#### Table of Contents\n\n- March 2024\n- Tuesday, 9 April 2024\n\n"
         "Only one session this month."
     )
     assert [(w.line, w.message) for w in doc.warnings] == [
