@@ -366,16 +366,16 @@ def test_a_table_without_a_paper_column_is_no_table_of_papers():
 
 
 def test_a_huge_row_and_a_long_table_are_read_in_linear_time():
-    cell = "word | " * 1 + "x" * 50_000
+    # Unclosed links, bold markers and one long word: 50,000 characters a cell.
+    hostile = "[" * 10_000 + "a](" * 5_000 + "**" * 5_000 + "x" * 15_000
     huge = (
-        "| Paper | Notes |\n|---|---|\n"
-        f"| Big | {'[' * 10_000}{'a](' * 10_000}{cell} |\n"
-        "| Small | fine |\n"
+        f"| Paper | Notes |\n|---|---|\n| Big {hostile} | {hostile} \\| more |\n| Small | fine |\n"
     )
     started = time.perf_counter()
     doc = parse_log(huge, reading="rows")
     assert time.perf_counter() - started < 2
-    assert [p.title for p in doc.papers] == ["Big", "Small"]
+    assert [p.title[:4] for p in doc.papers] == ["Big ", "Smal"]
+    assert notes(doc.papers[0])[0].endswith("x | more")
 
     rows = "".join(
         f"| {n} | Paper number {n} | https://arxiv.org/abs/2401.{n:05d} | note {n} |\n"
@@ -386,6 +386,23 @@ def test_a_huge_row_and_a_long_table_are_read_in_linear_time():
     assert time.perf_counter() - started < 10
     assert len(doc.papers) == 5000
     assert doc.papers[-1].number == 5000 and doc.papers[-1].arxiv_id == "2401.05000"
+
+
+def test_a_huge_item_and_a_long_list_are_read_in_linear_time():
+    hostile = "[" * 10_000 + "a](" * 5_000 + "**" * 5_000 + "doi:10.1000/" + "x" * 15_000
+    text = (
+        f"- Big {hostile} https://arxiv.org/abs/2401.00001\n"
+        "- [Small](https://arxiv.org/abs/2401.00002)\n\n"
+        + "".join(
+            f"{n}. **P{n}**: Paper {n}. [arXiv](https://arxiv.org/abs/2402.{n:05d})\n   - n\n"
+            for n in range(1, 5001)
+        )
+    )
+    started = time.perf_counter()
+    doc = parse_log(text, reading="items")
+    assert time.perf_counter() - started < 10
+    assert len(doc.papers) == 5002
+    assert doc.papers[-1].title == "Paper 5000"
 
 
 # -- through the import command --------------------------------------------------------
