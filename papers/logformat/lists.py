@@ -60,6 +60,7 @@ _SEPARATORS = " \t-–—:;,.|/"
 _BOLD_PREFIX_RE = re.compile(r"(\*\*|__)([^*_\n]{1,80}?)(?::\1|\1[ \t]*[:\-–—])[ \t]*")
 _INITIAL_RE = re.compile(r"\b[A-Z]\.")
 _YEAR_RE = re.compile(r"(?:19|20)\d\d")
+_NAME_SEPARATOR_RE = re.compile(r",[ \t]*(?:and[ \t]+)?|[ \t]+(?:and|&)[ \t]+")
 _TASK_BOX_RE = re.compile(r"\[([ xX])\][ \t]+")
 # A number written into the title: `**01.Generative Adversarial Nets**`.
 _TITLE_NUMBER_RE = re.compile(r"(\d{1,4})\.[ \t]*(?=[^\W\d_])")
@@ -327,19 +328,29 @@ def _looks_like_authors(text):
     """Tell whether text reads as an author list: `Vaswani et al.`, `A. Smith, B. Jones`."""
     if "et al" in text.lower() or _INITIAL_RE.search(text):
         return True
-    parts = [part.strip() for part in re.split(r",| and | & ", text.rstrip(".")) if part.strip()]
+    # Full names only, `Albert Gu and Tri Dao`: single words could be a title's.
+    parts = [part.split() for part in _NAME_SEPARATOR_RE.split(text.rstrip("."))]
     return len(parts) >= 2 and all(
-        len(part.split()) <= 3 and all(word[:1].isupper() for word in part.split())
-        for part in parts
+        2 <= len(words) <= 3 and all(word[:1].isupper() for word in words) for words in parts
     )
 
 
 def _split_authors(title):
-    """Split `Title. Authors` or `Title, Authors et al.` into (title, authors)."""
+    """Split `Title. Authors` or `Title, Authors et al.` into (title, authors).
+
+    The split is after the first sentence or comma whose rest reads as an
+    author list; a full stop after an initial (`A. Smith`) is none. Only
+    the first few are tried, so a long line costs no more than one.
+    """
     for separator in (". ", ", "):
         at = title.find(separator)
-        if at > 0 and _looks_like_authors(title[at + 2 :]):
-            return title[:at].strip(), title[at + 2 :].strip()
+        for _ in range(3):
+            if at <= 0:
+                break
+            initial = title[at - 1].isupper() and (at == 1 or not title[at - 2].isalpha())
+            if not (separator == ". " and initial) and _looks_like_authors(title[at + 2 :]):
+                return title[:at].strip(), title[at + 2 :].strip()
+            at = title.find(separator, at + 2)
     return title, ""
 
 

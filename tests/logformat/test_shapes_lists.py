@@ -163,6 +163,31 @@ def test_an_index_of_note_files_reads_titles_from_links_and_keeps_the_file_links
     assert notes(blip) == ["### To do", "- Read the appendix of BLIP again."]
 
 
+@pytest.mark.parametrize(
+    ("line", "title", "authors"),
+    [
+        ("Mamba. Albert Gu and Tri Dao.", "Mamba", "Albert Gu and Tri Dao"),
+        ("Deep Sets, M. Zaheer, S. Kottur et al.", "Deep Sets", "M. Zaheer, S. Kottur et al"),
+        (
+            "Sparse, Dense, and Attentional Representations",
+            "Sparse, Dense, and Attentional Representations",
+            "",
+        ),
+        (
+            "Show, Attend and Tell: Neural Image Caption Generation",
+            "Show, Attend and Tell: Neural Image Caption Generation",
+            "",
+        ),
+    ],
+)
+def test_an_author_list_after_the_title_fills_authors(line, title, authors):
+    doc = parse_log(
+        f"- {line} https://arxiv.org/abs/2401.00001\n- [Other](https://arxiv.org/abs/2401.00002)\n",
+        reading="items",
+    )
+    assert (doc.papers[0].title, doc.papers[0].authors) == (title, authors)
+
+
 def test_unique_list_numbers_become_the_paper_numbers():
     doc = parse_log(
         "# Picks\n\n"
