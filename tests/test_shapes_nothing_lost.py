@@ -333,6 +333,9 @@ READINGS = {
         urls={"": "https://doi.org/10.1145/359545.359563"},
         read_on={"": datetime.date(2023, 10, 2)},
     ),
+    "real-zh-sections.md": Reading(
+        1, urls={"Deep Residual Learning for Image Recognition": "https://arxiv.org/abs/1512.03385"}
+    ),
     "real-daily-numbered.md": Reading(
         5,
         urls={
