@@ -197,9 +197,10 @@ def question_lead(text):
     stands for its heading: the bullets right below it are questions. A bare
     "Questions" is not one (nothing would mark it when written back as a note).
     """
-    if "\n" in text:
-        return ""
     words = text.strip()
+    # Most lines end otherwise: answer them without further work.
+    if not words.endswith((":", "**", "__")) or "\n" in words:
+        return ""
     colon = words.endswith(":")
     words = words.rstrip(":").strip()
     bold = len(words) > 4 and words[:2] in ("**", "__") and words.endswith(words[:2])
