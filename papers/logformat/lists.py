@@ -771,15 +771,22 @@ class _Reader:
             body = textwrap.dedent(text).lstrip(" ")
             self.doc.papers[-1].notes.append(NoteEntry(body=body, line=start + 1))
             return
-        # The description is written as it stands: an indented code block stays indented.
-        text = _no_headings(text).strip("\n")
-        if not text.strip():
-            return
-        description = self.doc.description
         # Text that ran on in the file runs on in the description: a paragraph stays one.
-        separator = "\n" if start == self.description_end else "\n\n"
-        self.doc.description = f"{description}{separator}{text}" if description else text
+        self._describe(text, "\n" if start == self.description_end else "\n\n")
         self.description_end = end
+
+    def _describe(self, text, separator="\n\n"):
+        """Add text to the description as written, in a form that reads back the same.
+
+        An indented code block stays indented; parser.py's description rules
+        put its headings at level 4, so they read back as no paper.
+        """
+        from papers.logformat.parser import _description_text
+
+        text = _description_text(text).strip("\n")
+        if text.strip():
+            description = self.doc.description
+            self.doc.description = f"{description}{separator}{text}" if description else text
 
     def _changelog(self, start, end):
         """Read the lines under a change-log heading: `- 2024-03-05: what changed`.
@@ -815,8 +822,7 @@ class _Reader:
                 item = changelog[-1]
                 item.text = f"{item.text}\n\n{text}" if item.text else text
             else:
-                description = self.doc.description
-                self.doc.description = f"{description}\n\n{text}" if description else text
+                self._describe(text)
 
     def _number_papers(self):
         """Use the list's or the `#` column's numbers when they are unique, else count in order."""
@@ -861,18 +867,3 @@ def _date_cell(text):
 def _tag(text):
     """Make a tag of a heading's text: no emphasis, no commas (a tag list is comma-separated)."""
     return " ".join(text.replace(",", " ").strip(" \t*_`").rstrip(":").split())
-
-
-def _no_headings(text):
-    """Write the `##` and `###` headings of kept text as bold lines.
-
-    In the description they would read back as papers.
-    """
-    out = []
-    for line in text.split("\n"):
-        match = HEADING_RE.match(line)
-        if match and len(match[1]) in (2, 3):
-            words = (match[2] or "").strip()
-            line = f"**{words}**" if words else ""
-        out.append(line)
-    return "\n".join(out)

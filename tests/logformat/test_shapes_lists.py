@@ -142,7 +142,7 @@ def test_an_index_of_note_files_reads_titles_from_links_and_keeps_the_file_links
     doc = read("items-index.md", "items")
     # The list of tools links to no paper: it stays in the description.
     assert "- [Zotero](https://www.zotero.org/) for the PDFs" in doc.description
-    assert "**Tools I use**" in doc.description
+    assert "#### Tools I use" in doc.description
     flamingo, pali, perceiver, coca, blip = doc.papers
     assert flamingo.title == "Flamingo: a Visual Language Model for Few-Shot Learning"
     assert flamingo.arxiv_id == "2204.14198"
