@@ -218,14 +218,14 @@ class _PaperState:
         self.open_box = False  # the current question is ticked open: `[ ]`
         self.resolution_taken = False
         self.indented_replies = False
+        self.heading_url = ""  # from a `## [Title](url)` heading
+        self.group_tags = []  # the topics and periods of the headings that group it
+        self.group_day = None  # the day of the heading that groups it
         # The question of a `Q:` note just above: an `A:` block answers it.
         self.note_question = None
         # (note or None, section) of a `**Questions:**` line above: the
         # bullets right below it are questions.
         self.question_lead = None
-        self.heading_url = ""  # from a `## [Title](url)` heading
-        self.group_tags = []  # the topics and periods of the headings that group it
-        self.group_day = None  # the day of the heading that groups it
 
 
 class _LeadIn:
@@ -456,7 +456,8 @@ class _Parser:
             # "Tuesday, 9 April 2024" is kept as written, as a tag; the day is `read_on`.
             self.groups[block.level] = ("day", value, tag_text(block.text.strip(" *_:")))
         if kind != "day":
-            self.groups[block.level] = (kind, tag_text(value))
+            # As written, a count "(2)" too: emphasis and a colon aside.
+            self.groups[block.level] = (kind, tag_text(block.text.strip(" *_:")))
         if self.area == "preamble":
             self._end_preamble(block.start)
             self.area = "preamble"
@@ -585,12 +586,17 @@ class _Parser:
             return
         entry = paper.entry
         own_line = paper.own_line
-        if paper.link is not None:
+        if paper.link and paper.heading_url and paper.link != paper.heading_url:
+            # Both a `Link:` line and a link in the heading: the heading's stays a note.
+            entry.notes.insert(0, NoteEntry(body=paper.heading_url, line=entry.line))
+        if paper.link:
             url = paper.link
         elif paper.heading_url:
             url = paper.heading_url
             if own_line is not None and own_line[1] == url and own_line[2]:
                 _remove(entry.notes, own_line[0])
+        elif paper.link is not None:
+            url = paper.link  # `Link: none`
         elif own_line is not None:
             note, url, consumable = own_line
             if consumable:

@@ -89,6 +89,10 @@ def read_front_matter(lines):
         )
     front = FrontMatter(end=end + 1, source=source, language=language)
     _take_fields(front, data)
+    # Comment lines are no settings, but the author's words: kept with the rest.
+    comments = [line.strip() for line in lines[1:end] if line.strip().startswith("#")]
+    if comments:
+        front.meta["#"] = comments
     return front, None
 
 

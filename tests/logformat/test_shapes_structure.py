@@ -219,6 +219,25 @@ def test_a_post_with_a_front_matter_and_no_heading_is_one_paper_without_a_warnin
     assert doc.warnings == []
 
 
+def test_comment_lines_of_a_front_matter_are_kept():
+    paper = parse_log("+++\n# draft, do not publish\ntitle = 'T'\n+++\n\nText.\n").papers[0]
+    assert paper.meta == {"#": ["# draft, do not publish"]}
+
+
+def test_a_heading_link_and_a_link_line_both_stay():
+    text = "## [P](https://arxiv.org/abs/2101.00001)\n\nLink: https://example.com/p\n\n- n\n"
+    paper = parse_log(text).papers[0]
+    assert paper.url == "https://example.com/p"
+    assert paper.notes[0].body == "https://arxiv.org/abs/2101.00001"
+    none = parse_log("## [P](https://arxiv.org/abs/2101.00001)\n\nLink: none\n").papers[0]
+    assert none.arxiv_id == "2101.00001"
+
+
+def test_a_month_heading_with_a_count_is_a_tag_as_written():
+    doc = parse_log("# L\n\n## 2021-12 (2)\n\n### [1] A\n\n### [2] B\n")
+    assert [p.tags for p in doc.papers] == [["2021-12 (2)"]] * 2
+
+
 def test_a_front_matter_above_a_log_of_papers_is_kept_in_its_description():
     text = "---\ntitle: My log\nlayout: page\n---\n\n### [1] A\n\n- a\n\n### [2] B\n\n- b\n"
     doc = parse_log(text)
