@@ -65,6 +65,8 @@ _TASK_BOX_RE = re.compile(r"\[([ xX])\][ \t]+")
 # A number written into the title: `**01.Generative Adversarial Nets**`.
 _TITLE_NUMBER_RE = re.compile(r"(\d{1,4})\.[ \t]*(?=[^\W\d_])")
 _BR_RE = re.compile(r"<br[ \t]*/?>", re.IGNORECASE)
+# A line all in bold or italics: `**Title.**`, `*A. Author, B. Author.*`.
+_EMPHASIZED_RE = re.compile(r"(\*\*|__|\*|_)([^*_\n]+)\1")
 _EMPHASIS = "*_`"
 
 # What the columns of a table of papers mean, by their header.
@@ -114,7 +116,7 @@ def read_rows(lines, text):
 class _Chunk:
     """A heading, list item, table or run of other text: lines [start, end) of the file."""
 
-    kind: str  # "heading", "item", "table" or "text"
+    kind: str  # "heading", "item", "table", "para" (a paragraph) or "text"
     start: int
     end: int
     level: int = 0  # a heading's level
@@ -186,7 +188,7 @@ def _cut(lines, start=0, limit=None):
             end = i + 1
             while end < n and lines[end] and not _block_starts(lines, end):
                 end += 1
-            chunks.append(_Chunk("text", i, end))
+            chunks.append(_Chunk("para", i, end))
             i = end
     return chunks
 
@@ -310,7 +312,7 @@ def _is_generic(link):
 
 def _plain(text):
     """Strip the emphasis around a title: `**Title**` → `Title`."""
-    return text.strip(_SEPARATORS).strip(_EMPHASIS).strip()
+    return text.strip(_SEPARATORS).strip(_EMPHASIS).strip(_SEPARATORS)
 
 
 def _split_venue(title):
@@ -575,6 +577,13 @@ class _Reader:
                 units += self._list(chunks[i:end])
                 i = end
                 continue
+            if chunk.kind == "para" and self.reading == "items":
+                end = i + 1
+                while end < n and chunks[end].kind == "para":
+                    end += 1
+                units += self._paragraphs(chunks[i:end])
+                i = end
+                continue
             if chunk.kind == "table" and self.reading == "rows":
                 units += self._table(chunk)
             elif chunk.kind == "heading":
@@ -620,6 +629,52 @@ class _Reader:
                     "because the items around it are papers.",
                 )
         return units
+
+    def _paragraphs(self, paragraphs):
+        """Read paragraphs as papers when most of them are written like entries of a paper list.
+
+        `**Title.**<br>` / `*Authors.*<br>` / `CVPR 2020. [[PDF](url)]`: the
+        first line is the title, all in bold or italics (or a link), and the
+        paragraph links to a paper. Prose that cites papers is no such list.
+        """
+        entries = [self._entry(paragraph) for paragraph in paragraphs]
+        found = sum(1 for entry in entries if entry is not None)
+        if found < MIN_PAPERS or found * 2 <= len(paragraphs):
+            return [("text", paragraph.start, paragraph.end) for paragraph in paragraphs]
+        return [
+            ("paper", entry) if entry else ("text", paragraph.start, paragraph.end)
+            for paragraph, entry in zip(paragraphs, entries, strict=True)
+        ]
+
+    def _entry(self, paragraph):
+        """Read a paragraph written as a paper list's entry; None when it is not one."""
+        lines = [
+            _BR_RE.sub("", line).strip() for line in self.lines[paragraph.start : paragraph.end]
+        ]
+        first, *others = lines
+        if not _EMPHASIZED_RE.fullmatch(first) and not _MD_LINK_RE.fullmatch(first):
+            return None
+        head = _read_head(first)
+        if head is None:
+            return None
+        numbers = [paragraph.start + 1]
+        if others and (match := _EMPHASIZED_RE.fullmatch(others[0])):
+            # The authors, in italics under the title.
+            head.authors = match[2].strip().rstrip(".")
+            others = others[1:]
+        tail = " ".join(others)
+        chosen = _paper_link(_links(tail))
+        dropped = []
+        if not head.url and chosen is not None:
+            head.url = chosen.url
+            if _is_generic(chosen):
+                dropped.append((*_bracketed(tail, chosen), ""))
+        if not is_paper_url(head.url):
+            return None
+        notes = [note for note in (head.rest, _cut_out(tail, dropped)) if note]
+        lines = [f"- {note}" for note in notes]
+        line = paragraph.start + 1
+        return _Paper(head, line, head.number, lines, numbers * len(lines), tags=head.tags)
 
     def _table(self, chunk):
         """Read a table as papers when its header names a paper column."""

@@ -35,6 +35,7 @@ FIXTURES = [
     ("items-daily.md", "items", "list item"),
     ("items-bullets.md", "items", "list item"),
     ("items-index.md", "items", "list item"),
+    ("items-paragraphs.md", "items", "list item"),
     ("rows-table.md", "rows", "table row"),
     ("rows-monthly.md", "rows", "table row"),
 ]
@@ -186,6 +187,35 @@ def test_an_author_list_after_the_title_fills_authors(line, title, authors):
         reading="items",
     )
     assert (doc.papers[0].title, doc.papers[0].authors) == (title, authors)
+
+
+def test_paragraphs_written_as_paper_entries_are_papers():
+    doc = read("items-paragraphs.md", "items")
+    nerf, mip, ngp, fields, advances = doc.papers
+    assert nerf.title == "NeRF: Representing Scenes as Neural Radiance Fields for View Synthesis"
+    assert (nerf.arxiv_id, nerf.tags) == ("2003.08934", ["Scenes"])
+    # The italic line under the title is the authors; the venue and other links a note.
+    assert nerf.authors == "Ben Mildenhall, Pratul P. Srinivasan, Matthew Tancik"
+    assert notes(nerf) == ["ECCV 2020. [[Project](https://www.example.org/nerf)]"]
+    assert notes(ngp) == ["SIGGRAPH 2022. [[Code](https://github.com/example/instant-ngp)]"]
+    # A title that is a link; text under the entries goes to the paper above.
+    assert (fields.title, fields.arxiv_id) == (
+        "Neural Fields in Visual Computing and Beyond",
+        "2111.11426",
+    )
+    assert notes(advances)[-1].startswith("More surveys to come")
+    assert mip.line == 11
+
+
+def test_prose_that_cites_papers_is_no_list_of_papers():
+    text = (
+        "# Notes on scaling\n\n"
+        "The first result comes from [Kaplan](https://arxiv.org/abs/2001.08361), who fit\n"
+        "power laws.\n\n"
+        "Then [Hoffmann](https://arxiv.org/abs/2203.15556) changed the budget split.\n\n"
+        "**Both** are worth a reread. See https://arxiv.org/abs/2005.14165 too.\n"
+    )
+    assert "items" not in parse_log(text).readings
 
 
 def test_unique_list_numbers_become_the_paper_numbers():
