@@ -1,8 +1,10 @@
 """Read a log whose papers are list items or table rows, as daily reading lists are written.
 
 `read_items` reads each item of a numbered or bulleted list that names a
-paper as a paper, its nested bullets as notes; `read_rows` reads each row of
-a table of papers (`| # | Paper | Link | Notes |`). Each returns a
+paper as a paper, its nested bullets as notes (and paragraphs written as the
+entries of a paper list, `**Title.**<br>` / `*Authors.*<br>` / `CVPR 2020.
+[[PDF](url)]`); `read_rows` reads each row of a table of papers
+(`| # | Paper | Link | Notes |`). Each returns a
 LogDocument, or None when the file is not written that way (fewer than two
 papers), so parse_log can pick the reading that fits.
 
