@@ -123,14 +123,16 @@ def _read(lines, text, *, reading, name):
     blocks = scan(body, range(1, len(body) + 1), strict=True)
 
     found = {}
-    parser = _Parser(body, text, blocks=blocks)
+    kinds = _Kinds()
+    parser = _Parser(body, text, blocks=blocks, kinds=kinds)
     headings = parser.run()
     if headings is not None:
         found["headings"] = headings
     strong = headings is not None and parser.looks_like_papers()
     small = not strong or len(lines) <= _LARGE_LOG_LINES
-    if reading == "file" or small:
-        one = _Parser(body, text, blocks=blocks, mode="file", front=front, name=name)
+    many = headings is not None and len(headings.papers) > _ONE_FILE_MAX_SECTIONS
+    if reading == "file" or (small and not many):
+        one = _Parser(body, text, blocks=blocks, mode="file", front=front, name=name, kinds=kinds)
         found["file"] = one.run()
     for key, reader in (("items", read_items), ("rows", read_rows)):
         if reading != key and not small:
@@ -165,6 +167,9 @@ def _read(lines, text, *, reading, name):
 # A file this long whose headings look like papers is a log of them: the other
 # readings are only run when asked for, which keeps large imports fast.
 _LARGE_LOG_LINES = 3000
+# A paper's own sections are a few dozen at most: with more paper headings
+# than this, the file is not tried as one paper unless asked.
+_ONE_FILE_MAX_SECTIONS = 200
 NO_HEADINGS_WARNING = "Read as one paper: no paper headings found."
 ONE_FILE_WARNING = "Read as one paper: its headings are sections of it."
 
@@ -249,8 +254,11 @@ class _Parser:
     reading takes the paper's title and fields from.
     """
 
-    def __init__(self, lines, text, *, blocks=None, mode="headings", front=None, name=""):
+    def __init__(
+        self, lines, text, *, blocks=None, mode="headings", front=None, name="", kinds=None
+    ):
         self.lines = lines
+        self.kinds = _Kinds() if kinds is None else kinds
         self.text = text
         self.blocks = blocks
         self.mode = mode
@@ -290,7 +298,7 @@ class _Parser:
         if self.mode == "file":
             self._start_file(blocks)
         else:
-            self.roles = _plan(blocks)
+            self.roles = _plan(blocks, self.kinds)
         for index, block in enumerate(blocks):
             self.index = index
             if block.kind != "item" or block.blank_before:
@@ -356,7 +364,8 @@ class _Parser:
     def _heading(self, block):
         """Handle a heading that changes where we are; return False for a plain one."""
         text = block.text
-        if self.area == "changelog" and block.level == 1 and not is_changelog_heading(text):
+        changelog, section, _ = self.kinds.of(text)
+        if self.area == "changelog" and block.level == 1 and not changelog:
             # A `#` heading belongs to the document, not to the change log: it
             # ends the change log. Before the first paper it is the title (or,
             # after the title, text of the description); after it, a note.
@@ -373,13 +382,12 @@ class _Parser:
             return True
         if self.index == self.title_block:
             return True
-        if is_changelog_heading(text):
+        if changelog:
             if self.area == "preamble":
                 self._end_preamble(block.start)
             self.area = "changelog"
             self.last = None
             return True
-        section = question_section(text)
         if section and self.paper is not None:
             self.area = "questions"
             self.paper.section = section
@@ -392,7 +400,7 @@ class _Parser:
         title = block.level == 1 and self.area == "preamble" and self.title_index is None
         role = self.roles.get(self.index)
         if role == "group" and not section and not title:
-            return self._group(block, _grouping(text))
+            return self._group(block, self.kinds.of(text)[2])
         if role == "section" and (self.paper is None or self.area == "changelog"):
             role = "paper"  # no paper above it to be a section of
         if role == "paper":
@@ -543,10 +551,7 @@ class _Parser:
         headings = [
             (i, block)
             for i, block in enumerate(blocks)
-            if block.kind == "heading"
-            and block.text
-            and not is_changelog_heading(block.text)
-            and not question_section(block.text)
+            if block.kind == "heading" and block.text and not any(self.kinds.of(block.text)[:2])
         ]
         top = next((i for i, block in headings if block.level == 1), None)
         if top is None and headings:
@@ -1049,7 +1054,7 @@ class _Parser:
             self.warn(block.line, "No date (YYYY-MM-DD): added to the log's description.")
 
 
-def _plan(blocks):
+def _plan(blocks, kinds):
     """Say which `##` / `###` headings are papers, topics over papers, or sections of a paper.
 
     Return {block index: "paper" | "topic" | "section"} for the headings that
@@ -1062,10 +1067,10 @@ def _plan(blocks):
     """
     roles = {}
     for i, block in enumerate(blocks):
-        if block.kind == "heading" and block.level in (2, 3) and _may_be_paper(block.text):
+        if block.kind == "heading" and block.level in (2, 3) and not any(kinds.of(block.text)):
             roles[i] = "paper"
     papers = set(roles)
-    _plan_groups(blocks, roles)
+    _plan_groups(blocks, roles, kinds)
     repeats = Counter(_folded(blocks[i].text) for i in papers if blocks[i].level == 3)
     # When no `###` names a paper beyond doubt, a `###` under a numbered or
     # linked `##` paper is a section of it.
@@ -1137,7 +1142,7 @@ def _description_text(text):
     return "\n".join(out)
 
 
-def _plan_groups(blocks, roles):
+def _plan_groups(blocks, roles, kinds):
     """Mark the grouping headings (a day, a period, contents) that group something.
 
     A day or a period groups the paper headings below it, up to the next
@@ -1154,15 +1159,29 @@ def _plan_groups(blocks, roles):
             for _, index in open_groups:
                 roles[index] = "group"
             open_groups.clear()
-        elif block.level <= 3 and (group := _grouping(block.text)):
+        elif block.level <= 3 and (group := kinds.of(block.text)[2]):
             if group[0] == "contents":
                 roles[i] = "group"
             else:
                 open_groups.append((block.level, i))
 
 
-def _may_be_paper(text):
-    return not (is_changelog_heading(text) or question_section(text) or _grouping(text))
+class _Kinds(dict):
+    """The kinds of heading texts, each worked out once per file for the readings.
+
+    of(text) is (a change-log heading, the question section or "", the
+    grouping heading or None).
+    """
+
+    def of(self, text):
+        kind = self.get(text)
+        if kind is None:
+            kind = self[text] = (
+                is_changelog_heading(text),
+                question_section(text),
+                _grouping(text),
+            )
+        return kind
 
 
 def _grouping(text):
