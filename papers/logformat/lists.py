@@ -35,6 +35,7 @@ from papers.logformat.syntax import (
     link_ids,
 )
 
+# The database's largest paper number, as in parser.py (which imports this module).
 MAX_PAPER_NUMBER = 2**31 - 1
 # Fewer papers than this and the file is not a list (or table) of papers.
 MIN_PAPERS = 2
