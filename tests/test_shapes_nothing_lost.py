@@ -140,8 +140,11 @@ _TABLE_DELIMITER_RE = re.compile(r"\s*\|?\s*:?-{3,}")
 _FRONT_MATTER_KEY_RE = re.compile(r"^(\s*)([A-Za-z_]+)(\s*[:=])")
 _ORDERED_MARKER_RE = re.compile(r"^(\s*)\d{1,9}[.)](?=\s)")
 _TITLE_NUMBER_RE = re.compile(r"(\*\*|__)0+(\d)")
+# The label may be bold: `**Link:** url`, `**Q**: …`.
 _LINE_LABEL_RE = re.compile(
-    r"^(\s*(?:[-*+]\s+)?)(?:q|a|question|answer|link|paper|pdf)\s*:", re.IGNORECASE
+    r"^(\s*(?:[-*+]\s+)?)(?:\*\*|__)?(?:q|a|question|answer|link|paper|pdf)(?:\*\*|__)?\s*:"
+    r"(?:\*\*|__)?",
+    re.IGNORECASE,
 )
 _LINK_RE = re.compile(r"\[([^\[\]\n]*)\]\((\S+?)\)")
 _BR_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)

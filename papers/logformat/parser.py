@@ -66,6 +66,7 @@ from papers.logformat.syntax import (
     split_anchor,
     split_curiosity,
     split_link_label,
+    unbold_label,
     unescape_label,
 )
 
@@ -713,7 +714,9 @@ class _Parser:
             self._add_note(NoteEntry(body=literal, line=block.line))
             return
         entry = paper.entry
-        if paper.link is None and (found := split_link_label(text)) is not None:
+        # `**Link:** url`, `**Fig. 3**: …`: a bold label reads as the plain one.
+        label = unbold_label(text)
+        if paper.link is None and (found := split_link_label(label)) is not None:
             paper.link, note = found
             if note:
                 # `Link: [The paper's title](url)`: the link text stays, as a note.
@@ -736,14 +739,14 @@ class _Parser:
             setattr(entry, *found)
             self.last = None
             return
-        if not paper.seen_curiosity and (match := CURIOSITY_RE.match(text)):
+        if not paper.seen_curiosity and (match := CURIOSITY_RE.match(label)):
             paper.seen_curiosity = True
-            entry.curiosity, entry.curiosity_note = split_curiosity(text[match.end() :])
+            entry.curiosity, entry.curiosity_note = split_curiosity(label[match.end() :])
             self.last = None
             return
-        if not paper.seen_tldr and (match := TLDR_RE.match(text)):
+        if not paper.seen_tldr and (match := TLDR_RE.match(label)):
             paper.seen_tldr = True
-            entry.tldr = text[match.end() :].strip()
+            entry.tldr = label[match.end() :].strip()
             self.last = (entry, "tldr")
             return
         found = own_line_url(text)
@@ -754,10 +757,10 @@ class _Parser:
             # A link is no sentence to continue, and it may yet be consumed.
             self.last = None
             return
-        anchor = split_anchor(text)
+        anchor = split_anchor(label)
         if anchor:
-            kind, label, rest = anchor
-            note = NoteEntry(rest.strip(), anchor_kind=kind, anchor_label=label, line=block.line)
+            kind, name, rest = anchor
+            note = NoteEntry(rest.strip(), anchor_kind=kind, anchor_label=name, line=block.line)
             self._add_note(note)
             return
         note = NoteEntry(body=text, line=block.line)

@@ -410,8 +410,28 @@ def write_meta(name, value):
     return f"{META_LABELS[name]}: {value}"
 
 
+# A label in bold: `**Link:** url`, `**Fig. 3**: …`; the label is read as if plain.
+_BOLD_LABEL_RE = re.compile(r"(\*\*|__)([^*_\n]{1,40}?)(?::\1|\1[ \t]*:)")
+
+
+def unbold_label(text):
+    """Return text with a bold label made plain (`**Link:** url` → `Link: url`).
+
+    Only when the plain text starts with a label the format reads; any other
+    text, `**Pros:**` or `**Key idea**: …`, comes back unchanged. A bold
+    `**Authors**:` stays as written: such lines often repeat a front matter.
+    """
+    match = _BOLD_LABEL_RE.match(text)
+    if not match:
+        return text
+    plain = f"{match[2]}:{text[match.end() :]}"
+    return plain if is_note_label(plain) and not meta_label(plain) else text
+
+
 def is_note_label(text):
     """Tell whether a note body would be read as something other than a plain note."""
+    if text.startswith(("**", "__")) and unbold_label(text) != text:
+        return True
     return bool(
         CURIOSITY_RE.match(text)
         or TLDR_RE.match(text)

@@ -80,6 +80,9 @@ TRICKY_STARTS = (
     "+\tbravo",
     "**Doubts:**",
     "Open points:",
+    "**Fig. 2**: alpha",
+    "**Link:** https://example.com/q",
+    "__Curiosity__: low",
 )
 
 sentence = st.lists(st.sampled_from(WORDS), min_size=1, max_size=7).map(" ".join)

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from papers.logformat import parse_log, write_log
+from papers.logformat import LogDocument, NoteEntry, PaperEntry, parse_log, write_log
 from papers.models import Comment, Note, Paper, Question, ReadingLog
 from tests.logformat.helpers import missing_words, record_text
 
@@ -34,8 +34,9 @@ _LABEL_RE = re.compile(
 )
 # A link whose text only names where it goes: `Link: [pdf](url)` keeps the URL.
 _WHERE_LINK_RE = re.compile(r"\[(?:arxiv|pdf)\]\((https?://[^)\s]+)\)", re.IGNORECASE)
-# Label words written canonically: "TLDR;" as "TL;DR:", "Fig." as "Figure".
-CANONICAL = ("tldr", "tl", "dr", "fig")
+# Label words written canonically: "TLDR;" as "TL;DR:", "Fig." as "Figure",
+# and "curiosity", a field's name in the records.
+CANONICAL = ("tldr", "tl", "dr", "fig", "curiosity")
 
 
 def without_labels(text):
@@ -208,6 +209,33 @@ def test_the_figure_fixture_anchors_every_labelled_note():
         "Table 1.1",
         "",
     ]
+
+
+# -- labels in bold ---------------------------------------------------------------------------
+
+
+def test_labels_in_bold_read_as_the_plain_labels():
+    paper = read("small-bold-labels.md").papers[0]
+
+    assert paper.url == "https://example.org/reports/mdn-1994.pdf"
+    assert (paper.curiosity, paper.curiosity_note) == ("high", "the output is a whole distribution")
+    assert paper.tldr.startswith("a network predicts the weights")
+    assert [(note.anchor_label, note.body.split()[0]) for note in paper.notes] == [
+        ("Figure 2", "one"),
+        ("Table 1", "the"),
+        ("Abstract", "conditional"),
+        ("", "**Pros:**"),
+        ("", "**Key"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "body", ["**Fig. 2**: alpha", "**Link:** https://example.com/q", "**Authors**: A. Person"]
+)
+def test_a_note_that_starts_with_a_bold_label_round_trips(body):
+    doc = LogDocument(papers=[PaperEntry(number=1, title="A paper", notes=[NoteEntry(body)])])
+
+    assert parse_log(write_log(doc)) == doc
 
 
 # -- questions ---------------------------------------------------------------------------------
