@@ -1060,8 +1060,9 @@ class _Parser:
 def _plan(blocks, kinds):
     """Say which `##` / `###` headings are papers, topics over papers, or sections of a paper.
 
-    Return {block index: "paper" | "topic" | "section"} for the headings that
-    can be papers (not a change log, question or grouping heading). A `##`
+    Return {block index: "paper" | "topic" | "section" | "group"} for the
+    headings that can be papers or group them (see _plan_groups and
+    _plan_files for `#` papers). A `##`
     holding `###` headings is a topic when they look like papers (`[N]`, a
     link) and it does not, or when it is short and they are long like
     titles; a `###` under a `##` paper is a section of it when it is named
@@ -1074,6 +1075,8 @@ def _plan(blocks, kinds):
             roles[i] = "paper"
     papers = set(roles)
     _plan_groups(blocks, roles, kinds)
+    if _plan_files(blocks, roles, papers, kinds):
+        return roles
     repeats = Counter(_folded(blocks[i].text) for i in papers if blocks[i].level == 3)
     # When no `###` names a paper beyond doubt, a `###` under a numbered or
     # linked `##` paper is a section of it.
@@ -1143,6 +1146,40 @@ def _description_text(text):
             out.append("")
         out.append(line)
     return "\n".join(out)
+
+
+def _plan_files(blocks, roles, papers, kinds):
+    """Read several one-paper notes in one file: each `#` a paper, its `##` its sections.
+
+    When the file has two or more `#` headings and every `##` under them is
+    named like a section ("Summary") or recurs under another `#`, the `#`
+    headings are the papers (a first one right above the next is the log's
+    title). Return whether it is so.
+    """
+    ones = [
+        i
+        for i, block in enumerate(blocks)
+        if block.kind == "heading" and block.level == 1 and not any(kinds.of(block.text))
+    ]
+    twos = [i for i in papers if blocks[i].level == 2]
+    if len(ones) < 2 or not twos or any(roles.get(i) == "group" for i in roles):
+        return False
+    repeats = Counter(_folded(blocks[i].text) for i in twos)
+    if not all(
+        not _paper_like(blocks[i].text)
+        and (is_section_name(blocks[i].text) or repeats[_folded(blocks[i].text)] > 1)
+        for i in twos
+    ):
+        return False
+    for i in papers:
+        roles[i] = "section"
+    headings = [i for i, block in enumerate(blocks) if block.kind == "heading"]
+    after = dict(zip(headings, headings[1:], strict=False))
+    for i in ones:
+        # A first `#` right above another is the log's title, not a paper.
+        if i != ones[0] or after.get(i) != ones[1]:
+            roles[i] = "paper"
+    return True
 
 
 def _plan_groups(blocks, roles, kinds):

@@ -388,6 +388,22 @@ def test_a_deeper_heading_under_a_level_three_paper_is_capped_at_six():
     ]
 
 
+def test_several_one_paper_notes_in_one_file_are_papers_with_sections():
+    text = (
+        "# My notes\n\n# Paper A\n\nhttps://arxiv.org/abs/2101.00001\n\n## Summary\n\nGood.\n\n"
+        "# Paper B\n\n## Summary\n\nAlso good.\n\n### Detail\n\nx\n"
+    )
+    doc = parse_log(text)
+    assert doc.title == "My notes"
+    assert [(p.title, p.arxiv_id) for p in doc.papers] == [
+        ("Paper A", "2101.00001"),
+        ("Paper B", ""),
+    ]
+    assert bodies(doc.papers[1]) == ["#### Summary\n\nAlso good.", "##### Detail\n\nx"]
+    text = write_log(doc)
+    assert write_log(parse_log(text)) == text
+
+
 # -- choosing ------------------------------------------------------------------------------
 
 
