@@ -174,8 +174,9 @@ def scan(lines, numbers, *, strict):
 
 def _gap(indent, whitespace):
     """Return how many columns the spaces or tabs after a bullet take (tab stops of four)."""
-    if not whitespace:
-        return 0
+    whitespace = whitespace or ""
+    if "\t" not in whitespace:
+        return len(whitespace)
     start = indent + 1
     return len((" " * start + whitespace).expandtabs(4)) - start
 
