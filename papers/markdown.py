@@ -825,10 +825,23 @@ def _converter():
     return md.reset()
 
 
+# One line of words and plain punctuation, starting with a letter: no markdown
+# syntax, nothing to escape, no link. Most notes are such a sentence; they skip
+# the converter (an import renders 100,000 texts). tests/test_markdown.py checks
+# that this gives what the converter gives.
+_PLAIN_RE = re.compile(r"[^\W\d_](?:[^\W_]|[ ,.;:?!'\"()/%+-])*")
+
+
+def _plain(text):
+    return _PLAIN_RE.fullmatch(text) and "://" not in text and "www." not in text.lower()
+
+
 def render_markdown(text):
     """Turn markdown as an author wrote it into safe HTML; show it as typed if that fails."""
     if not text or not text.strip():
         return ""
+    if _plain(text):
+        return f"<p>{text}</p>"
     try:
         return show_images(lower_headings(sanitize_html(_converter().convert(text))))
     except Exception:

@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from papers.markdown import render_markdown
 
@@ -104,3 +106,22 @@ def test_nested_ordered_lists_indented_by_four_spaces():
 def test_code_fences_and_indented_code_keep_their_indentation():
     assert "- x\n    - y" in render_markdown("```\n- x\n    - y\n```")
     assert render_markdown("    code block") == "<pre><code>code block\n</code></pre>"
+
+
+# Words and the punctuation of plain sentences, then what makes markdown of them.
+PLAIN = "abcXYZé日 ,.;:?!'\"()/%+-"
+MARKDOWN_ISH = PLAIN + "0123456789_*#<>&[]`\n"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.text(alphabet=PLAIN, min_size=1, max_size=40) | st.text(alphabet=MARKDOWN_ISH, max_size=40)
+)
+def test_a_plain_sentence_renders_as_the_converter_renders_it(text):
+    # A first paragraph with emphasis sends the text through the full converter;
+    # the text alone may take the fast path for plain sentences.
+    assume(text.strip())
+    prefix = "<p><em>x</em></p>\n"
+    full = render_markdown("*x*\n\n" + text)
+    assert full.startswith(prefix)
+    assert render_markdown(text) == full.removeprefix(prefix)
