@@ -255,3 +255,37 @@ def test_the_preview_renders_as_the_note_will(client, carol, log):
     assert squeeze(response.content.decode()) == (
         '<h3>Method</h3><ol start="5"><li>fifth</li></ol>'
     )
+
+
+def test_a_numbered_list_in_a_file_is_one_note_per_item_each_keeping_its_number(
+    client, alice, tmp_path
+):
+    source = tmp_path / "log.md"
+    source.write_text(
+        "### [1] A paper\n\n"
+        "1. The loss is a sum over tokens.\n"
+        "2. Warm-up matters:\n"
+        "   - without it the first steps diverge\n"
+        "3. Labels are smoothed.\n"
+    )
+    call_command("import_log", str(source), "--owner", "alice", "--log", "nums", stdout=StringIO())
+    paper = Paper.objects.get(log__slug="nums", number=1)
+    bodies = list(paper.notes.order_by("position").values_list("body", flat=True))
+    assert bodies == [
+        "1. The loss is a sum over tokens.",
+        "2. Warm-up matters:\n   - without it the first steps diverge",
+        "3. Labels are smoothed.",
+    ]
+    client.force_login(alice)
+    html = squeeze(paper_page(client, paper).content.decode())
+    assert '<ol start="2"><li>Warm-up matters:<ul><li>without it the first steps diverge' in html
+    assert '<ol start="3"><li>Labels are smoothed.</li></ol>' in html
+
+    out = StringIO()
+    call_command("export_log", "nums", stdout=out)
+    again = tmp_path / "again.md"
+    again.write_text(out.getvalue())
+    call_command("import_log", str(again), "--owner", "alice", "--log", "nums2", stdout=StringIO())
+    out2 = StringIO()
+    call_command("export_log", "nums2", stdout=out2)
+    assert out2.getvalue().replace("nums2", "nums") == out.getvalue()

@@ -12,6 +12,9 @@ from papers.logformat.model import LogFormatError
 # A bullet: `-`, `*` or `+`, then spaces or a tab (`*<TAB>item`, as some
 # editors write it) before the text.
 BULLET_RE = re.compile(r"( *)([-*+])(?:([ \t]+)(.*))?$")
+# A numbered item, `3. text` or `3) text`: its number stays in its text, so a
+# note that is the third item of a list renders as <ol start="3">.
+ORDERED_RE = re.compile(r"( *)(\d{1,9}[.)])(?:([ \t]+)(.*))?$")
 HEADING_RE = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*))?$")
 _FENCE_RE = re.compile(r"( {0,3})(?:(`{3,})[^`]*|(~{3,}).*)$")
 _FENCE_CLOSE_RE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*$")
@@ -119,6 +122,8 @@ def _kind(line, indent):
     char = line[indent]
     if char in "-*+" and BULLET_RE.match(line):
         return "item"
+    if char.isdigit() and ORDERED_RE.match(line):
+        return "ordered"
     if indent <= 3:
         if char == "#" and HEADING_RE.match(line):
             return "heading"
@@ -146,6 +151,10 @@ def scan(lines, numbers, *, strict):
         if kind == "item":
             match = BULLET_RE.match(line)
             block, i = _item(lines, numbers, i, indent, match[4] or "", _gap(indent, match[3]))
+        elif kind == "ordered":
+            match = ORDERED_RE.match(line)
+            first = f"{match[2]} {match[4] or ''}".rstrip()
+            block, i = _item(lines, numbers, i, indent, first, len(match[2]) + 1, keep=indent)
         elif kind == "heading":
             match = HEADING_RE.match(line)
             block = Block("heading", i, numbers[i], (match[2] or "").strip(), len(match[1]))
@@ -161,7 +170,7 @@ def scan(lines, numbers, *, strict):
             block, i = _item(lines, numbers, i, len(match[1]), match[3], 1)
         else:
             end = i + 1
-            while end < n and lines[end] and _kind(lines[end], _indent(lines[end])) == "text":
+            while end < n and lines[end] and _continues_paragraph(lines[end]):
                 end += 1
             text = "\n".join(line.strip() for line in lines[i:end])
             block = Block("para", i, numbers[i], text)
@@ -181,9 +190,26 @@ def _gap(indent, whitespace):
     return len((" " * start + whitespace).expandtabs(4)) - start
 
 
-def _item(lines, numbers, start, indent, first, spaces):
-    """Read a list item: its first line, indented lines, and lazy continuation lines."""
-    content = indent + 1 + (spaces if 1 <= spaces <= 4 else 1)
+def _continues_paragraph(line):
+    """Tell whether a line goes on with the paragraph above it.
+
+    As in CommonMark, a numbered item interrupts a paragraph only when it is
+    `1.`: "… in\n1986. we" stays one paragraph.
+    """
+    kind = _kind(line, _indent(line))
+    if kind == "ordered":
+        return ORDERED_RE.match(line)[2][:-1] != "1"
+    return kind == "text"
+
+
+def _item(lines, numbers, start, indent, first, spaces, keep=None):
+    """Read a list item: its first line, indented lines, and lazy continuation lines.
+
+    A bullet's lines lose the indentation up to its text. A numbered item
+    keeps its number in its first line, so its other lines lose only the
+    item's own indentation (`keep`) and stay under that number.
+    """
+    content = keep if keep is not None else indent + 1 + (spaces if 1 <= spaces <= 4 else 1)
     n = len(lines)
     end = start + 1
     k = start + 1
