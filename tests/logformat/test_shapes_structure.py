@@ -17,8 +17,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from papers.logformat import NoteEntry, parse_log, write_log
+from papers.logformat import LogFormatError, NoteEntry, parse_log, write_log
 from papers.models import Paper, Role
 from tests.conftest import make_log
 from tests.logformat.helpers import missing_words
@@ -402,6 +404,39 @@ def test_several_one_paper_notes_in_one_file_are_papers_with_sections():
     assert bodies(doc.papers[1]) == ["#### Summary\n\nAlso good.", "##### Detail\n\nx"]
     text = write_log(doc)
     assert write_log(parse_log(text)) == text
+
+
+# Lines of every structure these readings tell apart, shuffled by the property
+# test below: titles, sections, groups, setext underlines, front-matter fences.
+PIECES = [
+    *("# Title", "# 2023", "## Summary", "### Method", "#### Deep", "###### Six"),
+    *("### [1] A paper", "## [2] [Linked](https://arxiv.org/abs/2101.00001)"),
+    *("## [Title](https://example.com) (2019)", "## [2017](https://x.org)"),
+    *("## March 2024", "## 2024-03-05", "## 2021-12 (2)", "## Table of Contents", "## Vision"),
+    *("## Authors", "## Questions", "#### change logs", "- 2024-03-01: entry"),
+    *("Title", "===", "---", "+++", "title: x", "tags: [a, b]", "", "", ""),
+    *("- a bullet", "- Figure 1: fig", "Some paragraph text.", "  indented", "> quote"),
+    *("https://arxiv.org/abs/1706.03762", "Ada Lovelace, Alan Turing", "*A. B and C. D*"),
+    *("- Why?", "- because", "```", "Link: none", "1. item", "| a | b |", "lower case"),
+]
+STRUCTURE_WORDS = {"link", "none", "title", "tags", "change", "logs", "questions"}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=25), st.booleans())
+def test_any_mix_of_structures_reads_in_every_reading_to_a_fixpoint(lines, front):
+    if front:
+        lines = ["---", "title: T", "layout: post", "---", *lines]
+    source = "\n".join(lines) + "\n"
+    try:
+        doc = parse_log(source, name="2024-01-01-notes.md")
+    except LogFormatError:
+        return  # an unclosed code fence, the same [N] twice: a clear message
+    for reading in doc.readings:
+        text = write_log(parse_log(source, reading=reading))
+        if reading in ("headings", "file"):
+            assert missing_words(source, text, ignore=STRUCTURE_WORDS) == {}
+        assert write_log(parse_log(text)) == text
 
 
 # -- choosing ------------------------------------------------------------------------------
