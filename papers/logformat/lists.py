@@ -531,8 +531,8 @@ class _Reader:
         self.changelog_level = None  # the level of the change-log heading we are under
         self.description_end = None  # the line after the description's last text
 
-    def warn(self, line, message):
-        self.doc.warnings.append(ParseWarning(line=line, message=message))
+    def warn(self, line, message, kind=""):
+        self.doc.warnings.append(ParseWarning(line=line, message=message, kind=kind))
 
     def run(self):
         if any(_NUMBERED_HEADING_RE.match(line) for line in self.lines):
@@ -784,10 +784,16 @@ class _Reader:
             self.groups.append((chunk.level, "day", found[1]))
             if found[1].isoformat() != chunk.text.strip(" \t*_`[]():."):
                 self.groups.append((chunk.level, "tag", _tag(chunk.text)))
-            self.warn(chunk.start + 1, "Read as the date the papers below it were read.")
+            self.warn(
+                chunk.start + 1, "Read as the date the papers below it were read.", kind="grouping"
+            )
         else:
             self.groups.append((chunk.level, "tag", _tag(chunk.text)))
-            self.warn(chunk.start + 1, "Read as a tag of the papers below it, not as a paper.")
+            self.warn(
+                chunk.start + 1,
+                "Read as a tag of the papers below it, not as a paper.",
+                kind="grouping",
+            )
 
     # -- papers and text -----------------------------------------------------------
 

@@ -54,6 +54,9 @@ class ParseWarning:
     message: str
     # The file it is about, when several files are read as one log.
     file: str = ""
+    # What the import preview shows apart: "grouping" (a heading read as
+    # grouping the papers below it), "one paper" (a file with no paper headings).
+    kind: str = ""
 
 
 @dataclass

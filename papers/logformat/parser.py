@@ -159,7 +159,7 @@ def _read(lines, text, *, reading, name):
         doc.warnings.insert(0, ParseWarning(line=1, message=ONE_FILE_WARNING))
     elif chosen == "file" and front is None:
         # A post with a front matter is one paper by design: nothing to say.
-        doc.warnings.insert(0, ParseWarning(line=1, message=NO_HEADINGS_WARNING))
+        doc.warnings.insert(0, ParseWarning(line=1, message=NO_HEADINGS_WARNING, kind="one paper"))
     if front is not None and chosen != "file":
         _front_matter_to_log(doc, front)
     return doc
@@ -289,8 +289,8 @@ class _Parser:
         self.lead_in = None  # a _LeadIn taking the bullets below it
         self.vocabulary = None
 
-    def warn(self, line, message):
-        self.doc.warnings.append(ParseWarning(line=line, message=message))
+    def warn(self, line, message, kind=""):
+        self.doc.warnings.append(ParseWarning(line=line, message=message, kind=kind))
 
     def run(self):
         blocks = self.blocks
@@ -448,6 +448,7 @@ class _Parser:
             self.warn(
                 block.line,
                 f"Read '{marks} {block.text}' as the log's contents: kept in its description.",
+                kind="grouping",
             )
             if self.area != "preamble":
                 self._end_paper()
@@ -455,7 +456,9 @@ class _Parser:
                 self._describe(self.lines[block.start].strip())
             return True
         self.warn(
-            block.line, f"Read '{marks} {block.text}' as a heading that groups the papers below it."
+            block.line,
+            f"Read '{marks} {block.text}' as a heading that groups the papers below it.",
+            kind="grouping",
         )
         for level in [level for level in self.groups if level >= block.level]:
             del self.groups[level]

@@ -47,8 +47,6 @@ NEW = "new"  # the import target that creates a new log
 # papers ("Read '## March 2024' as a heading that groups the papers below it",
 # "Read as a tag of the papers below it, not as a paper."), and a file with no
 # paper headings read as one paper.
-GROUPING_MARKS = ("groups the papers", "not as a paper")
-ONE_PAPER_WARNING = "Read as one paper: no paper headings found."
 # One pending import per session: a new upload replaces the last one, so an
 # abandoned preview never leaves more than one file in the session.
 SESSION_KEY = "readinglog.import"
@@ -206,7 +204,7 @@ def _preview(request, log, role, files, *, name, label, reading=None, switched=F
     if switched:
         reading_form.fields["reading"].widget.attrs["data-focus"] = ""
     warnings = _with_excerpts(result.warnings, texts)
-    grouping = [w for w in warnings if _groups(w["message"])]
+    grouping = [w for w in warnings if w["kind"] == "grouping"]
     size = sum(len(text.encode("utf-8")) for _, text in texts)
     preview = {
         "name": label,
@@ -220,9 +218,9 @@ def _preview(request, log, role, files, *, name, label, reading=None, switched=F
         "entries": _entries(log, document),
         "more": max(0, len(document.papers) - PREVIEW_PAPERS),
         "paper_total": len(document.papers),
-        "warnings": _shared_once([w for w in warnings if not _groups(w["message"])]),
+        "warnings": _shared_once([w for w in warnings if w["kind"] != "grouping"]),
         "grouping": grouping,
-        "one_paper": [w["file"] for w in warnings if w["message"] == ONE_PAPER_WARNING],
+        "one_paper": [w["file"] for w in warnings if w["kind"] == "one paper"],
         "skipped": result.skipped,
         "token": token,
         "reading": document.reading,
@@ -231,11 +229,6 @@ def _preview(request, log, role, files, *, name, label, reading=None, switched=F
         "switched": switched,
     }
     return _step(request, log, role, preview=preview)
-
-
-def _groups(message):
-    """Tell whether a parser warning says a heading was read as grouping papers."""
-    return any(mark in message for mark in GROUPING_MARKS)
 
 
 def _shared_once(rows):
@@ -283,6 +276,7 @@ def _with_excerpts(warnings, files):
                 "line": warning.line,
                 "file": warning.file if len(files) > 1 else "",
                 "message": warning.message,
+                "kind": warning.kind,
                 "excerpt": excerpt,
             }
         )
