@@ -285,20 +285,20 @@ def test_import_log_refuses_a_slug_no_url_can_reach(alice):
 def test_authors_read_on_tags_and_front_matter_survive_import_export_and_reimport(tmp_path, alice):
     source = tmp_path / "log.md"
     source.write_text(
-        "# Group log\n\n### [1] A paper\n\n- Authors: Ada Lovelace, Alan Turing\n"
+        "# Group log\n\n### [1] A paper\n\n- Authors: Ada Lovelace, Alan Turing\n- Year: 1843\n"
         "- Read on: 2024-03-05\n- Tags: optimisation, theory\n"
         '- Front matter: {"layout": "post", "permalink": "/a-paper/"}\n- Figure 1: the plot\n'
     )
     call_command("import_log", str(source), "--log", "group", "--owner", "alice", stdout=StringIO())
     paper = Paper.objects.get(log__slug="group", number=1)
-    assert paper.authors == "Ada Lovelace, Alan Turing"
+    assert (paper.authors, paper.year) == ("Ada Lovelace, Alan Turing", 1843)
     assert str(paper.read_on) == "2024-03-05"
     assert sorted(paper.tags.values_list("name", flat=True)) == ["optimisation", "theory"]
     assert paper.source_meta == {"layout": "post", "permalink": "/a-paper/"}
     assert paper.notes.get().body == "the plot"
 
     exported = export_markdown(paper.log)
-    assert "- Authors: Ada Lovelace, Alan Turing\n- Read on: 2024-03-05\n" in exported
+    assert "- Authors: Ada Lovelace, Alan Turing\n- Year: 1843\n- Read on: 2024-03-05\n" in exported
     assert '- Front matter: {"layout": "post", "permalink": "/a-paper/"}' in exported
     before = row_counts()
     import_markdown(exported, owner=alice, log=paper.log)

@@ -88,6 +88,7 @@ class PaperEntry:
     curiosity_note: str = ""
     tldr: str = ""
     authors: str = ""
+    year: int | None = None
     read_on: datetime.date | None = None
     tags: list[str] = field(default_factory=list)
     # Front-matter keys the app has no field for (`layout:`, `permalink:` ...).

@@ -12,7 +12,7 @@ import datetime
 import re
 from collections import Counter
 
-from papers.logformat.blocks import BULLET_RE, decode, scan, split_lines
+from papers.logformat.blocks import BULLET_RE, ORDERED_RE, decode, scan, split_lines
 from papers.logformat.dates import file_name_day, grouping_heading
 from papers.logformat.lists import read_items, read_rows
 from papers.logformat.model import (
@@ -27,7 +27,6 @@ from papers.logformat.model import (
 )
 from papers.logformat.sections import (
     SETEXT_RE,
-    authors_line,
     details_section,
     fenced,
     front_matter_text,
@@ -42,6 +41,7 @@ from papers.logformat.sections import (
     read_front_matter,
     setext_to_atx,
     tag_text,
+    year_and_authors,
 )
 from papers.logformat.syntax import (
     ANSWER_LABEL_RE,
@@ -50,8 +50,10 @@ from papers.logformat.syntax import (
     QUESTION_LABEL_RE,
     RESOLUTION_RE,
     TASK_RE,
+    THEMATIC_BREAK_RE,
     TLDR_RE,
     first_paper_url,
+    is_bold_heading,
     is_changelog_heading,
     is_lead_in,
     is_note_label,
@@ -275,6 +277,8 @@ class _Parser:
         self.heading_note = None  # a heading note taking the paragraphs below it
         self.title_block = None  # the "file" reading: the index of the title heading
         self.expect_authors = False  # the "file" reading: the block under the title
+        # The "file" reading, a file starting with `[Title](url)`: the rest of its paragraph.
+        self.first_rest = None
         self.sections = 0  # the "file" reading: the headings met in the paper
         self.top_url = None  # the "file" reading: the paper link found before the second one
         self.authors_section = False  # the "file" reading: under an "Authors" heading
@@ -310,6 +314,9 @@ class _Parser:
                 if self._heading(block):
                     self.expect_authors = index == self.title_block
                     continue
+            if index == 0 and self.first_rest is not None:
+                self._under_link_title(block)
+                continue
             if self.area == "preamble":
                 continue
             if self.area == "loose":
@@ -571,6 +578,9 @@ class _Parser:
             title = front.title
         elif top is not None:
             title = blocks[top].text
+        elif (linked := _link_title(blocks)) is not None:
+            # The file starts with a link to its paper: that names it, as a heading would.
+            title, self.first_rest = linked
         else:
             title = name_title(self.name) or _first_words(blocks)
         line = blocks[top].line if top is not None else 1
@@ -580,6 +590,7 @@ class _Parser:
             entry.title, paper.heading_url = found
         if front is not None:
             entry.authors, entry.read_on, entry.tags = front.authors, front.read_on, front.tags
+            entry.year = front.year
             entry.meta = front.meta
             paper.link = front.url or None
             self.expect_authors = top is None and bool(front.title)
@@ -688,6 +699,10 @@ class _Parser:
 
     def _note_block(self, block):
         paper = self.paper
+        if block.kind == "para" and THEMATIC_BREAK_RE.fullmatch(block.text):
+            # A separator between parts of the notes is no note (it holds no text).
+            self.last = self.heading_note = None
+            return
         if self._joins_heading_note(block) or self._authors_block(block):
             return
         if self._continues_last(block):
@@ -770,6 +785,9 @@ class _Parser:
         self._add_note(note)
         if block.kind == "item" and is_lead_in(text):
             self.lead_in = _LeadIn(note, block.line)
+        elif block.kind == "para" and is_bold_heading(text):
+            # `**Problem:**` over a paragraph heads it as a heading would: one note.
+            self.heading_note = note
 
     def _note_heading(self, block):
         """Return a heading inside a paper's notes at its level relative to the paper."""
@@ -782,7 +800,7 @@ class _Parser:
         note = self.heading_note
         if note is None:
             return False
-        if block.kind != "para" or not joins_heading(block.text):
+        if block.kind != "para" or not joins_heading(block.text) or is_bold_heading(block.text):
             self.heading_note = None
             return False
         note.body += "\n\n" + block.text
@@ -803,12 +821,26 @@ class _Parser:
             return True
         if not self.expect_authors or block.kind != "para" or entry.authors:
             return False
-        authors = authors_line(block.text)
-        if authors is None:
+        found = year_and_authors(block.text)
+        if found is None:
             return False
-        entry.authors = authors
+        year, entry.authors = found
+        entry.year = year or entry.year
         self.last = None
         return True
+
+    def _under_link_title(self, block):
+        """Read the lines under a first-line `[Title](url)`: its authors, else a note."""
+        rest = self.first_rest
+        if not rest:
+            return
+        entry = self.paper.entry
+        found = year_and_authors(rest) if "\n" not in rest else None
+        if found is not None:
+            year, entry.authors = found
+            entry.year = year or entry.year
+        else:
+            self._add_note(NoteEntry(body=rest, line=block.line + 1))
 
     def _may_be_link(self, url):
         """Tell whether a URL on its own line may be the paper's link.
@@ -978,7 +1010,8 @@ class _Parser:
             box = match[1]
             lines[0] = lines[0][match.end() :]
         # The first line is the question itself, even when it looks like a bullet.
-        scanned = ["?", *lines[1:]] if BULLET_RE.match(lines[0]) else lines
+        looks_like_item = BULLET_RE.match(lines[0]) or ORDERED_RE.match(lines[0])
+        scanned = ["?", *lines[1:]] if looks_like_item else lines
         children = scan(scanned, numbers, strict=False)
         first = next((child for child in children if child.kind == "item"), None)
         if first is None:
@@ -1258,6 +1291,23 @@ def _first_words(blocks):
 
 
 _TITLE_WORDS = 12
+
+
+def _link_title(blocks):
+    """Return (the first line, the rest) when a file starts with `[Title](url)` of a paper.
+
+    Per-paper files without a heading often open with the paper's title as a
+    link to it; None otherwise.
+    """
+    if not blocks or blocks[0].kind != "para":
+        return None
+    first, _, rest = blocks[0].text.partition("\n")
+    found = own_line_url(first)
+    if not found or found[1] != "markdown" or not is_paper_url(found[0]):
+        return None
+    if not heading_link(first)[0].strip():
+        return None
+    return first, rest
 
 
 def _remove(notes, note):

@@ -47,6 +47,7 @@ class FrontMatter:
     tags: list[str] = field(default_factory=list)
     url: str = ""
     authors: str = ""
+    year: int | None = None
     meta: dict = field(default_factory=dict)
     source: str = ""  # the settings as written, without the fences
     language: str = "yaml"
@@ -140,8 +141,16 @@ def _take_fields(front, data):
             front.url = _read_link(value)
         elif name in _AUTHOR_KEYS and not front.authors and (authors := _read_authors(value)):
             front.authors = authors
+        elif name == "year" and front.year is None and _read_year(value):
+            front.year = _read_year(value)
         else:
             front.meta[key] = value
+
+
+def _read_year(value):
+    """Return a front matter's `year:` as a number from 1000 to 2999, or None."""
+    text = str(value).strip()
+    return int(text) if len(text) == 4 and text.isdigit() and text[0] in "12" else None
 
 
 def _read_date(value):
@@ -342,6 +351,21 @@ def authors_line(text):
     if not all(_is_name(name) for name in names):
         return None
     return core
+
+
+_YEAR_FIRST_RE = re.compile(r"((?:19|20)\d\d)[ \t]*[-–—:,][ \t]*")
+
+
+def year_and_authors(text):
+    """Return (year or None, authors) of a line under a title, or None when it lists no authors.
+
+    `2017 - Jun-Yan Zhu, Taesung Park` gives the year too; see authors_line.
+    """
+    year = None
+    if match := _YEAR_FIRST_RE.match(text.strip()):
+        year, text = int(match[1]), text.strip()[match.end() :]
+    authors = authors_line(text)
+    return None if authors is None else (year, authors)
 
 
 def _is_name(name):

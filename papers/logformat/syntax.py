@@ -256,8 +256,15 @@ def _qa_label(words):
 # `Q: …` / `Question: …` asks a question; `A: …` / `Answer: …` answers the one above.
 QUESTION_LABEL_RE = _qa_label("q|question")
 ANSWER_LABEL_RE = _qa_label("a|ans|answer")
-_META_RE = re.compile(r"(authors?|read on|tags|front matter)[ \t]*:[ \t]*(.*)$", re.IGNORECASE)
-META_LABELS = {"authors": "Authors", "read_on": "Read on", "tags": "Tags", "meta": "Front matter"}
+_META_RE = re.compile(r"(authors?|year|read on|tags|front matter)[ \t]*:[ \t]*(.*)$", re.IGNORECASE)
+META_LABELS = {
+    "authors": "Authors",
+    "year": "Year",
+    "read_on": "Read on",
+    "tags": "Tags",
+    "meta": "Front matter",
+}
+_YEAR_RE = re.compile(r"[12]\d{3}$")
 CHANGELOG_ITEM_RE = re.compile(
     r"(\d{4}-\d{2}-\d{2})(?:[ \t]*[:—–][ \t]*|[ \t]+-[ \t]+|[ \t]+|[ \t]*(?=\n|$))"
 )
@@ -373,7 +380,7 @@ def unescape_label(text, is_label):
 
 
 def meta_label(text):
-    """Return (field, value) of a one-line `Authors:`, `Read on:`, `Tags:` or `Front matter:`.
+    """Return (field, value) of a one-line `Authors:`, `Year:`, `Read on:`, `Tags:`…
 
     None when the line is none of them or its value does not read: an empty
     author list, a date that is not YYYY-MM-DD, no tag, front matter that is
@@ -384,6 +391,8 @@ def meta_label(text):
     name, value = match[1].lower(), match[2].strip()
     if name.startswith("author"):
         return ("authors", value) if value else None
+    if name == "year":
+        return ("year", int(value)) if _YEAR_RE.match(value) else None
     if name == "read on":
         try:
             return "read_on", datetime.date.fromisoformat(value)
@@ -412,6 +421,16 @@ def write_meta(name, value):
 
 # A label in bold: `**Link:** url`, `**Fig. 3**: …`; the label is read as if plain.
 _BOLD_LABEL_RE = re.compile(r"(\*\*|__)([^*_\n]{1,40}?)(?::\1|\1[ \t]*:)")
+
+
+def is_bold_heading(text):
+    """Tell whether a paragraph is nothing but a bold label, `**Problem:**`, used as a heading."""
+    match = _BOLD_LABEL_RE.match(text)
+    return match is not None and match.end() == len(text) and not is_note_label(unbold_label(text))
+
+
+# A thematic break, `---` or `* * *`: a separator, no text.
+THEMATIC_BREAK_RE = re.compile(r"(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})")
 
 
 def unbold_label(text):

@@ -61,7 +61,7 @@ def _item(text, indent=""):
 
 def _paper(paper):
     bullets = []
-    for name in ("authors", "read_on", "tags"):
+    for name in ("authors", "year", "read_on", "tags"):
         if value := getattr(paper, name):
             bullets += _item(write_meta(name, value))
     level, note = paper.curiosity.lower(), paper.curiosity_note

@@ -277,8 +277,10 @@ def test_setext_headings_read_as_atx_headings():
         ("Learning Dexterous In-Hand Manipulation", 6, "1808.00177"),
         ("Sim-to-Real Transfer with Dynamics Randomization", 15, "1710.06537"),
     ]
-    # A `---` after a blank line is a thematic break, kept as a note.
-    assert bodies(doc.papers[0])[-1] == "---"
+    # A `---` after a blank line is a thematic break: a separator, no note.
+    assert bodies(doc.papers[0]) == [
+        "Domain randomisation carries a policy trained in simulation to a real hand."
+    ]
 
 
 def test_a_paragraph_of_several_lines_over_an_underline_is_one_heading():
@@ -514,3 +516,26 @@ def test_import_log_reads_groups_and_headings_in_notes(alice):
     adam = Paper.objects.get(log__slug="headings-in-notes", number=1)
     first = adam.notes.order_by("position").first()
     assert first.body.startswith("#### Update rule\n\nKeeps running averages")
+
+
+def test_a_file_that_starts_with_a_link_to_its_paper_is_that_paper():
+    doc = parse_log(
+        (SHAPES / "one-file-link-first-line.md").read_bytes(), name="one-file-link-first-line.md"
+    )
+    assert doc.reading == "file"
+    (paper,) = doc.papers
+    assert (paper.title, paper.arxiv_id, paper.year) == ("Layer Normalization", "1607.06450", 2016)
+    assert paper.authors == "Jimmy Lei Ba, Jamie Ryan Kiros, Geoffrey E. Hinton"
+    # A bold label over a paragraph heads it, as a heading would; separators are no notes.
+    assert bodies(paper) == [
+        "**Problem:**\n\nBatch statistics make small batches and recurrent nets awkward to "
+        "normalise.",
+        "**Idea:**\n\nNormalise over the features of one example instead of over the batch.\n\n"
+        "![the two normalisations side by side](./layernorm.png)",
+        "**Open:**",
+        "**Notes:**\n\nWorks at any batch size, even one.",
+        "[BACK](../index.md)",
+    ]
+    text = write_log(doc)
+    assert "- Year: 2016" in text
+    assert write_log(parse_log(text)) == text
