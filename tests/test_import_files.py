@@ -409,3 +409,24 @@ def test_import_log_reads_a_folder_of_per_paper_files_one_paper_each(alice, tmp_
         (2, "Ocean Tides in Models", "2024-01-09"),
     ]
     assert all(p.questions.count() == 1 for p in papers)
+
+
+def test_a_folders_index_that_only_lists_the_notes_is_its_description(alice, tmp_path):
+    folder = tmp_path / "gan"
+    (folder / "wgan").mkdir(parents=True)
+    (folder / "wgan" / "summary.md").write_text(
+        "[Wasserstein GAN](https://arxiv.org/abs/1701.07875)\n"
+        "2017 - Martin Arjovsky, Soumith Chintala, Léon Bottou\n\n"
+        "**Problem:**\n\nNo gradient when the supports do not overlap.\n"
+    )
+    (folder / "index.md").write_text("[Wasserstein gan, 2017](wgan/summary.md)\n\n[BACK](../)\n")
+    out = StringIO()
+
+    call_command("import_log", str(folder), "--owner", "alice", "--log", "gan", stdout=out)
+
+    assert "Read index.md as the folder's contents" in out.getvalue()
+    log = ReadingLog.objects.get(slug="gan")
+    (paper,) = log.papers.all()
+    assert (paper.title, paper.arxiv_id, paper.year) == ("Wasserstein GAN", "1701.07875", 2017)
+    assert paper.authors == "Martin Arjovsky, Soumith Chintala, Léon Bottou"
+    assert log.description == "[Wasserstein gan, 2017](wgan/summary.md)\n\n[BACK](../)"

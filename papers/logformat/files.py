@@ -19,7 +19,7 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
-from papers.logformat.blocks import human_size
+from papers.logformat.blocks import decode, human_size
 from papers.logformat.dates import file_name_day
 from papers.logformat.model import READINGS, LogDocument, LogFormatError, ParseWarning
 from papers.logformat.parser import MAX_PAPER_NUMBER, parse_log
@@ -68,8 +68,39 @@ def parse_files(files, *, max_bytes=None, reading=None, name=""):
                 raise
             where = f"{file_name}, line {error.line}" if error.line else file_name
             raise LogFormatError(f"{where}: {error.message}") from None
+        if several and _is_contents(file_name, document):
+            document = _as_contents(file_name, data)
         documents.append((file_name, document))
     return _join(documents, several=several, reading=reading, name=name)
+
+
+# The files of a folder that only list the others: its contents, not a paper.
+CONTENTS_NAMES = ("index", "_index", "readme", "contents", "toc")
+
+
+def _is_contents(file_name, document):
+    """Tell whether a file among several is the folder's contents (an index.md, a README.md).
+
+    Only when it names no paper: read as one paper for want of headings,
+    with no link to a paper. A README that is a list of papers stays that.
+    """
+    stem = PurePosixPath(file_name).stem.lower()
+    if stem not in CONTENTS_NAMES or document.reading != "file":
+        return False
+    return not any(paper.url for paper in document.papers)
+
+
+def _as_contents(file_name, data):
+    """Read a folder's contents file as text for the log's description, every word kept."""
+    text = decode(data, None).strip()
+    shown = PurePosixPath(file_name).name
+    message = f"Read {shown} as the folder's contents: kept in the log's description."
+    return LogDocument(
+        description=text,
+        warnings=[ParseWarning(line=1, message=message, kind="grouping")],
+        reading="file",
+        readings=["file"],
+    )
 
 
 def _size(data):
