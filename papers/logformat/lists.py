@@ -19,13 +19,12 @@ reading it.
 
 import datetime
 import re
-import textwrap
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from papers.logformat.blocks import HEADING_RE, scan
 from papers.logformat.dates import file_name_day, grouping_heading
-from papers.logformat.model import ChangeLogItem, LogDocument, NoteEntry, PaperEntry, ParseWarning
+from papers.logformat.model import ChangeLogItem, LogDocument, PaperEntry, ParseWarning
 from papers.logformat.syntax import (
     CHANGELOG_ITEM_RE,
     detect_link,
@@ -530,6 +529,7 @@ class _Reader:
         self.groups = []  # [(level, "day" | "tag", value)] of the headings above
         self.changelog_level = None  # the level of the change-log heading we are under
         self.description_end = None  # the line after the description's last text
+        self.trailing = None  # (start, end): the lines after the last paper, read with it
 
     def warn(self, line, message, kind=""):
         self.doc.warnings.append(ParseWarning(line=line, message=message, kind=kind))
@@ -550,6 +550,7 @@ class _Reader:
                 self._paper(unit[1])
             else:
                 self._text(*unit[1:])
+        self._read_trailing()
         self._number_papers()
         return self.doc
 
@@ -767,6 +768,8 @@ class _Reader:
 
     def _heading(self, chunk, used):
         """Take a heading as the title, a group of the papers below it, the change log, or text."""
+        if not self._is_text(chunk, used):
+            self._read_trailing()
         self.groups = [group for group in self.groups if group[0] < chunk.level]
         if self.changelog_level is not None and chunk.level <= self.changelog_level:
             self.changelog_level = None
@@ -795,11 +798,22 @@ class _Reader:
                 kind="grouping",
             )
 
+    def _is_text(self, chunk, used):
+        """Tell whether _heading keeps a heading as text (no title, group or change log)."""
+        if is_changelog_heading(chunk.text) or self.changelog_level is not None:
+            return False
+        found = grouping_heading(chunk.text)
+        if chunk.level == 1 and not self.doc.title and not self.doc.papers and not found:
+            return False
+        return not used or not _tag(chunk.text) or (found and found[0] == "contents")
+
     # -- papers and text -----------------------------------------------------------
 
     def _paper(self, paper):
         # parser.py imports this module: import its section reader when it is needed.
         from papers.logformat.parser import read_section
+
+        self._read_trailing()
 
         head = paper.head
         entry = PaperEntry(
@@ -831,13 +845,28 @@ class _Reader:
         if not text.strip():
             return
         if self.doc.papers:
-            # A note is written as a bullet, which drops the spaces before its first line.
-            body = textwrap.dedent(text).lstrip(" ")
-            self.doc.papers[-1].notes.append(NoteEntry(body=body, line=start + 1))
+            # Read with the paper above, as the lines under a paper heading: a
+            # question heading opens its questions there too.
+            first = start if self.trailing is None else self.trailing[0]
+            self.trailing = (first, end)
             return
         # Text that ran on in the file runs on in the description: a paragraph stays one.
         self._describe(text, "\n" if start == self.description_end else "\n\n")
         self.description_end = end
+
+    def _read_trailing(self):
+        """Read the text kept after the last paper into it, as the lines of its section."""
+        from papers.logformat.parser import read_section
+
+        if self.trailing is None:
+            return
+        start, end = self.trailing
+        self.trailing = None
+        entry = self.doc.papers[-1]
+        lines = self.lines[start:end]
+        self.doc.warnings += read_section(
+            entry, lines, range(start + 1, end + 1), link=entry.url or None
+        )
 
     def _describe(self, text, separator="\n\n"):
         """Add text to the description as written, in a form that reads back the same.

@@ -132,9 +132,11 @@ def test_bulleted_items_read_venues_authors_arxiv_ids_and_comments():
     assert notes(realm)[0] == "pretraining with a retriever in the loop"
     # Topic headings are tags; the section with no paper under it stays text.
     assert attention.tags == ["Language models"] and realm.tags == ["Retrieval"]
-    assert notes(realm)[-2:] == [
+    # Text after the last paper is read as the lines of its section: a bullet is a note.
+    assert notes(realm)[-3:] == [
         "## Admin",
-        "- Book the room for Thursday.\n- Ask Dana about the projector.",
+        "Book the room for Thursday.",
+        "Ask Dana about the projector.",
     ]
     assert {paper.line for paper in doc.papers} == {7, 9, 11, 12, 17, 18}
 
@@ -161,7 +163,7 @@ def test_an_index_of_note_files_reads_titles_from_links_and_keeps_the_file_links
     assert perceiver.tags == ["2022-06", "cross-attention", "latents"]
     assert notes(coca) == ["[[Notes](notes/coca.md)] [captioning]"]
     assert [p.tags for p in (flamingo, pali, coca, blip)] == [["2022-06"]] * 2 + [["2022-05"]] * 2
-    assert notes(blip) == ["### To do", "- Read the appendix of BLIP again."]
+    assert notes(blip) == ["### To do", "Read the appendix of BLIP again."]
 
 
 @pytest.mark.parametrize(
@@ -479,3 +481,16 @@ def test_import_log_reads_the_shape_and_a_reimport_changes_nothing(alice, name, 
     again = StringIO()
     call_command("import_log", str(path), "--owner", "alice", "--log", "shape", stdout=again)
     assert Paper.objects.count() == before
+
+
+def test_a_question_heading_after_the_last_listed_paper_opens_its_questions():
+    text = (
+        "# Reading\n\n- [Paper A](https://arxiv.org/abs/2401.00001)\n"
+        "- [Paper B](https://arxiv.org/abs/2401.00002)\n\n"
+        "#### I haven't understood\n\n- Why does the loss plateau?\n"
+    )
+    doc = parse_log(text)
+    assert doc.reading == "items"
+    (question,) = doc.papers[-1].questions
+    assert question.body == "Why does the loss plateau?"
+    assert parse_log(write_log(doc)) == doc
