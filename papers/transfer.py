@@ -200,13 +200,15 @@ def _save(document, *, owner, log, title, slug, render):
             number = max(next_number, number)
             while number in taken:
                 number += 1
-            result.warnings.append(
-                _warning(
-                    entry.line,
-                    f"[{entry.number}] is taken in this log; added as [{number}].",
-                    entry.file,
+            # A number the file did not write (the parser counted it) is no one's to keep.
+            if entry.numbered:
+                result.warnings.append(
+                    _warning(
+                        entry.line,
+                        f"[{entry.number}] is taken in this log; added as [{number}].",
+                        entry.file,
+                    )
                 )
-            )
         paper = Paper(
             log=log,
             number=number,

@@ -12,6 +12,7 @@ from papers.actions import trash
 from papers.logformat import LogFormatError
 from papers.logformat.files import parse_files, read_archive, read_folder
 from papers.models import Note, Paper, ReadingLog
+from tests.conftest import make_log
 
 # Two logs kept by hand, in the sample's shape; the second reuses number [1].
 OPTICS = (
@@ -430,3 +431,21 @@ def test_a_folders_index_that_only_lists_the_notes_is_its_description(alice, tmp
     assert (paper.title, paper.arxiv_id, paper.year) == ("Wasserstein GAN", "1701.07875", 2017)
     assert paper.authors == "Martin Arjovsky, Soumith Chintala, Léon Bottou"
     assert log.description == "[Wasserstein gan, 2017](wgan/summary.md)\n\n[BACK](../)"
+
+
+def test_per_paper_files_imported_into_a_log_take_its_next_numbers_without_a_warning(
+    alice, tmp_path
+):
+    log = make_log(alice, slug="group")
+    Paper.objects.create(log=log, number=1, title="Already here")
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "2024-03-05-sparse.md").write_bytes(one_paper("Sparse Codes", "Short."))
+    (folder / "2024-03-06-dense.md").write_bytes(one_paper("Dense Codes", "Long."))
+    out = StringIO()
+
+    call_command("import_log", str(folder), "--owner", "alice", "--log", "group", stdout=out)
+
+    assert "is taken" not in out.getvalue()
+    titles = list(log.papers.order_by("number").values_list("number", "title"))
+    assert titles == [(1, "Already here"), (2, "Sparse Codes"), (3, "Dense Codes")]

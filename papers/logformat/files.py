@@ -151,8 +151,8 @@ def _join(documents, *, several, reading, name):
                         f"{file_name}, line {paper.line}: [{paper.number}] is taken by an "
                         f"earlier file and there is no free number left to give it."
                     )
-                # A one-file paper has no number of its own to keep.
-                if paper.found_as != "one file":
+                # A number the file did not write is no one's to keep.
+                if paper.numbered:
                     joined.warnings.append(
                         ParseWarning(
                             line=paper.line,

@@ -929,7 +929,7 @@ class _Reader:
                 entry.number = number
             return
         for position, entry in enumerate(self.doc.papers, start=1):
-            entry.number = position
+            entry.number, entry.numbered = position, False
         if any(number is not None for number in numbers):
             self.warn(
                 self.doc.papers[0].line,

@@ -99,6 +99,8 @@ class PaperEntry:
     # How the parser recognised the paper, for the import preview: "heading",
     # "heading with a link", "list item", "table row", "one file".
     found_as: str = field(default="heading", compare=False)
+    # False when the file gave the paper no number and the parser counted one.
+    numbered: bool = field(default=True, compare=False)
     # The file it came from, when several files are read as one log (parse_files).
     file: str = field(default="", compare=False)
 

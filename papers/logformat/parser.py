@@ -584,7 +584,7 @@ class _Parser:
         else:
             title = name_title(self.name) or _first_words(blocks)
         line = blocks[top].line if top is not None else 1
-        entry = PaperEntry(number=1, title=title, line=line, found_as="one file")
+        entry = PaperEntry(number=1, title=title, line=line, found_as="one file", numbered=False)
         paper = self.paper = _PaperState(entry)
         if found := heading_link(title):
             entry.title, paper.heading_url = found
@@ -645,7 +645,7 @@ class _Parser:
                     "give it a number.",
                     entry.line,
                 )
-            entry.number = next_number
+            entry.number, entry.numbered = next_number, False
             self.warn(entry.line, f"This paper has no [N] number; it is numbered [{next_number}].")
             next_number += 1
 
