@@ -59,6 +59,10 @@ FRONT_MATTER_KEYS = {
 # breaks "transfo" / "rmer" over two paragraphs, and the export has "transformer".
 MENDED = {"paper-reading-log-2024.md": {"transfo", "rmer"}}
 
+# Words that only label a field, written as the field's own label in the
+# export: "by" in `*Title* by Ada Lovelace` becomes "Authors: Ada Lovelace".
+LABEL_WORDS = {"real-emoji-topics.md": {"by"}}
+
 # Files the importer still refuses, while a shape's reader is being written:
 # their nothing-lost checks are expected to fail, strictly, so each one turns
 # into an error the day the file imports and its entry must go.
@@ -201,7 +205,7 @@ def test_every_word_of_the_file_reaches_the_export(path, alice):
     assert "No paper sections found" not in printed
     assert Paper.objects.filter(log__slug="x").exists()
     source = as_the_export_may_write_it(path.read_text(encoding="utf-8"))
-    ignore = CANONICAL_LABELS | MENDED.get(path.name, set())
+    ignore = CANONICAL_LABELS | MENDED.get(path.name, set()) | LABEL_WORDS.get(path.name, set())
     assert missing_words(source, export("x"), ignore=ignore) == {}
 
 
@@ -301,12 +305,12 @@ READINGS = {
         read_on={"Rethinking Attention": datetime.date(2020, 12, 22)},
     ),
     "real-emoji-topics.md": Reading(
-        10,
+        8,
         urls={
             "Computing Machinery and Intelligence": "",
             "Deep Residual Learning for Image Recognition": "https://arxiv.org/abs/1512.03385",
         },
-        not_read_yet="read as one file; the emoji paragraphs are not papers",
+        authors={"Computing Machinery": "Alan Turing", "Attention Is All": "Vaswani et al"},
     ),
     "real-authors-section.md": Reading(
         1,

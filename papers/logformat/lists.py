@@ -19,12 +19,14 @@ reading it.
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from papers.logformat.blocks import HEADING_RE, scan
 from papers.logformat.dates import file_name_day, grouping_heading
 from papers.logformat.model import ChangeLogItem, LogDocument, PaperEntry, ParseWarning
+from papers.logformat.sections import authors_line
 from papers.logformat.syntax import (
     CHANGELOG_ITEM_RE,
     detect_link,
@@ -408,6 +410,49 @@ def _read_head(text):
     return _Head(title=title, url=url, authors=authors, rest=rest, number=number, tags=tags)
 
 
+def _status_mark(text):
+    """Split a leading status mark (`🔵 `, `✅ `, `★ `) from a line: (mark, the rest).
+
+    ("", text) when the line starts with no symbol followed by a space.
+    """
+    end = 0
+    while end < len(text) and end < 8 and unicodedata.category(text[end])[0] in "SM":
+        end += 1
+    while end < len(text) and text[end] in "\u200d\ufe0f":
+        end += 1
+    if end == 0 or end >= len(text) or text[end] not in " \t":
+        return "", text
+    return text[:end], text[end:].strip()
+
+
+_BY_RE = re.compile(r"[ \t]*(?:[-–—,:][ \t]*)?(?:by[ \t]+)?", re.IGNORECASE)
+# What may follow a title in emphasis: "by", a dash, a comma, a colon, a bracket.
+_AFTER_TITLE_RE = re.compile(r"[ \t]*(?:[-–—,:;(\[]|by[ \t])", re.IGNORECASE)
+_COMMENT_RE = re.compile(r"[ \t]+[-–—][ \t]+|[ \t]*[;(]")
+
+
+def _emphasized_head(text):
+    """Read `*Title* by Ada Lovelace — a comment`: the title, the authors, the rest as a note."""
+    match = _EMPHASIZED_RE.match(text)
+    title = _plain(match[2]).strip()
+    if not _has_words(title):
+        return None
+    after = text[match.end() :]
+    if after.strip() and not _AFTER_TITLE_RE.match(after):
+        # `*Really* good week.`: emphasis in a sentence, no title.
+        return None
+    lead = _BY_RE.match(after)
+    names = after[lead.end() :]
+    cut = _COMMENT_RE.search(names)
+    authors_text = (names[: cut.start()] if cut else names).strip().rstrip(".")
+    # After a dash or "by", even one name is the authors (authors_line reads "By …").
+    authors = authors_line(f"By {authors_text}") if lead.group().strip() else None
+    # With authors read, only the comment after them is left; else all that follows.
+    rest = (names[cut.end() :] if cut else "") if authors else after
+    rest = " ".join(rest.split()).lstrip(_SEPARATORS)
+    return _Head(title=title, authors=authors, rest=rest if _has_words(rest) else "")
+
+
 def _tag_group(text, after, pieces):
     """Read the tags of a line that ends with a bracketed list, `[detection, transformers]`.
 
@@ -651,16 +696,29 @@ class _Reader:
         ]
 
     def _entry(self, paragraph):
-        """Read a paragraph written as a paper list's entry; None when it is not one."""
+        """Read a paragraph written as a paper list's entry; None when it is not one.
+
+        Also `🔵 *Title* by Author — comment`: a status mark (a symbol such as
+        an emoji) before a title in emphasis or a link marks an entry even
+        without a link to the paper; the mark becomes a tag.
+        """
         lines = [
             _BR_RE.sub("", line).strip() for line in self.lines[paragraph.start : paragraph.end]
         ]
         first, *others = lines
-        if not _EMPHASIZED_RE.fullmatch(first) and not _MD_LINK_RE.fullmatch(first):
+        mark, marked = _status_mark(first)
+        if mark and _EMPHASIZED_RE.match(marked):
+            head = _emphasized_head(marked)
+        elif mark and _MD_LINK_RE.match(marked):
+            head = _read_head(marked)
+        elif not _EMPHASIZED_RE.fullmatch(first) and not _MD_LINK_RE.fullmatch(first):
             return None
-        head = _read_head(first)
+        else:
+            head = _read_head(first)
         if head is None:
             return None
+        if mark:
+            head.tags = [mark, *head.tags]
         numbers = [paragraph.start + 1]
         if others and (match := _EMPHASIZED_RE.fullmatch(others[0])):
             # The authors, in italics under the title.
@@ -673,7 +731,7 @@ class _Reader:
             head.url = chosen.url
             if _is_generic(chosen):
                 dropped.append((*_bracketed(tail, chosen), ""))
-        if not is_paper_url(head.url):
+        if not is_paper_url(head.url) and not mark:
             return None
         notes = [note for note in (head.rest, _cut_out(tail, dropped)) if note]
         lines = [f"- {note}" for note in notes]

@@ -494,3 +494,30 @@ def test_a_question_heading_after_the_last_listed_paper_opens_its_questions():
     (question,) = doc.papers[-1].questions
     assert question.body == "Why does the loss plateau?"
     assert parse_log(write_log(doc)) == doc
+
+
+def test_paragraphs_with_a_status_mark_and_a_title_in_italics_are_papers():
+    text = (
+        "# Term reading\n\n## classics\n\n"
+        "✅ *Computing Machinery and Intelligence* by Alan Turing\n\n"
+        "⏳ *A Mathematical Theory of Communication* - Claude Shannon — still the best entropy "
+        "chapter.\n\n"
+        "⏳ [**Deep Residual Learning**](https://arxiv.org/abs/1512.03385) — read it twice.\n"
+    )
+    doc = parse_log(text)
+    assert doc.reading == "items"
+    turing, shannon, resnet = doc.papers
+    assert (turing.title, turing.authors, turing.tags) == (
+        "Computing Machinery and Intelligence",
+        "Alan Turing",
+        ["classics", "✅"],
+    )
+    assert shannon.authors == "Claude Shannon"
+    assert [note.body for note in shannon.notes] == ["still the best entropy chapter."]
+    assert (resnet.arxiv_id, resnet.tags) == ("1512.03385", ["classics", "⏳"])
+    assert parse_log(write_log(doc)) == doc
+
+
+def test_prose_with_a_symbol_and_italics_is_no_list_of_papers():
+    text = "# Notes\n\n★ *Really* good week.\n\n★ *So* much to read.\n"
+    assert parse_log(text).reading != "items"
