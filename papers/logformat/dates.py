@@ -9,6 +9,7 @@ a tag.
 
 import datetime
 import re
+import unicodedata
 
 _MONTHS = {
     name: number
@@ -53,15 +54,28 @@ _PERIOD_PATTERNS = [
     re.compile(r"(?:spring|summer|autumn|fall|winter)[ \t]+(?:19|20)\d\d$", re.IGNORECASE),
     re.compile(r"(?:q[1-4])[ \t]+(?:19|20)\d\d$|(?:19|20)\d\d[ \t]+q[1-4]$", re.IGNORECASE),
 ]
+# A contents list, or a heading that only names the list itself ("Papers",
+# "Reading list"): no topic of the papers below it. ("Notes" is also a
+# paper's own section, so it stays a heading like any other.)
 _CONTENTS_RE = re.compile(
     r"(?:table[ \t]+of[ \t]+contents?|contents|toc|index|outline|overview"
-    r"|paper[ \t]+list|list[ \t]+of[ \t]+papers)$",
+    r"|papers?(?:[ \t]+list)?|list[ \t]+of[ \t]+papers|reading[ \t]+list)$",
     re.IGNORECASE,
 )
 
 
 def _month(value):
     return _MONTHS[value.lower()] if not value.isdigit() else int(value)
+
+
+def _without_marks(text):
+    """Drop the emoji and symbols people put before a heading's words: "📚 Papers"."""
+    start = 0
+    while start < len(text) and (
+        text[start].isspace() or unicodedata.category(text[start])[0] in "SMC"
+    ):
+        start += 1
+    return text[start:]
 
 
 def heading_day(text):
@@ -89,7 +103,7 @@ def grouping_heading(text):
     stripped = text.strip(_STRIP)
     if any(pattern.match(stripped) for pattern in _PERIOD_PATTERNS):
         return "period", stripped
-    if _CONTENTS_RE.match(stripped):
+    if _CONTENTS_RE.match(_without_marks(stripped)):
         return "contents", stripped
     return None
 

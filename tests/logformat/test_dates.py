@@ -38,3 +38,8 @@ def test_grouping_headings_are_told_apart_from_paper_titles(heading, expected):
 )
 def test_a_date_in_a_file_name_is_read(name, day):
     assert file_name_day(name) == day
+
+
+@pytest.mark.parametrize("heading", ["Papers", "📚 Papers", "Papers List", "Reading list"])
+def test_a_heading_that_names_the_list_itself_is_no_topic(heading):
+    assert grouping_heading(heading) == ("contents", heading)
