@@ -835,7 +835,7 @@ class _Reader:
             self.changelog_level = chunk.level
             return
         found = grouping_heading(chunk.text)
-        if chunk.level == 1 and not self.doc.title and not self.doc.papers and not found:
+        if self._is_title(chunk, found):
             self.doc.title = chunk.text
             return
         if not used or not _tag(chunk.text) or (found and found[0] == "contents"):
@@ -856,12 +856,21 @@ class _Reader:
                 kind="grouping",
             )
 
+    def _is_title(self, chunk, found):
+        """Tell whether a heading is the log's title: the first `#`, before any paper.
+
+        "# Reading list" names the log even though, lower down, such a heading
+        would only name the list.
+        """
+        first = chunk.level == 1 and not self.doc.title and not self.doc.papers
+        return first and (not found or found[0] == "contents")
+
     def _is_text(self, chunk, used):
         """Tell whether _heading keeps a heading as text (no title, group or change log)."""
         if is_changelog_heading(chunk.text) or self.changelog_level is not None:
             return False
         found = grouping_heading(chunk.text)
-        if chunk.level == 1 and not self.doc.title and not self.doc.papers and not found:
+        if self._is_title(chunk, found):
             return False
         return not used or not _tag(chunk.text) or (found and found[0] == "contents")
 

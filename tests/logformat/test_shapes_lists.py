@@ -521,3 +521,12 @@ def test_paragraphs_with_a_status_mark_and_a_title_in_italics_are_papers():
 def test_prose_with_a_symbol_and_italics_is_no_list_of_papers():
     text = "# Notes\n\n★ *Really* good week.\n\n★ *So* much to read.\n"
     assert parse_log(text).reading != "items"
+
+
+def test_a_first_heading_that_names_the_list_is_still_the_logs_title():
+    text = (
+        "# Reading list\n\n- [Paper A](https://arxiv.org/abs/2401.00001)\n"
+        "- [Paper B](https://arxiv.org/abs/2401.00002)\n"
+    )
+    doc = parse_log(text)
+    assert (doc.reading, doc.title, doc.description) == ("items", "Reading list", "")
