@@ -18,6 +18,7 @@ from papers.models import (
     Comment,
     Membership,
     Note,
+    Notification,
     Paper,
     Question,
     ReadingLog,
@@ -110,6 +111,13 @@ def question_resolve(question, *, by, resolution="", answer=None):
     question.resolve(by=by, resolution=resolution, answer=answer)
     paper = question.paper
     paper.touch()
+    Notification.send(
+        question.author,
+        actor=by,
+        kind=Notification.Kind.RESOLVED,
+        item=question,
+        text=resolution or question.body,
+    )
     _record(
         paper.log,
         Kind.QUESTION_RESOLVED,
@@ -124,6 +132,13 @@ def question_resolve(question, *, by, resolution="", answer=None):
 def question_reopen(question, *, by):
     question.reopen(by=by)
     question.paper.touch()
+    Notification.send(
+        question.author,
+        actor=by,
+        kind=Notification.Kind.REOPENED,
+        item=question,
+        text=question.body,
+    )
     return question
 
 
@@ -142,7 +157,28 @@ def comment_add(target, *, by, body, parent=None):
         **{_target_field(target): target},
     )
     paper.touch()
+    _notify_comment(comment, target, parent, by)
     return comment
+
+
+def _notify_comment(comment, target, parent, by):
+    """Tell whom a comment concerns: the comment it replies to, the note's or question's author.
+
+    One notification per person: a reply to bob's comment under bob's note
+    tells bob once, as a reply.
+    """
+    told = set()
+    recipients = []
+    if parent is not None:
+        recipients.append((parent.author, Notification.Kind.REPLY))
+    if isinstance(target, Note):
+        recipients.append((target.author, Notification.Kind.NOTE_COMMENT))
+    elif isinstance(target, Question):
+        recipients.append((target.author, Notification.Kind.ANSWER))
+    for recipient, kind in recipients:
+        if recipient is not None and recipient.pk not in told:
+            told.add(recipient.pk)
+            Notification.send(recipient, actor=by, kind=kind, item=comment, text=comment.body)
 
 
 def _target_field(target):

@@ -15,12 +15,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.text import slugify
+from django.utils.text import Truncator, slugify
 
 from papers.markdown import render_markdown
 
@@ -47,6 +47,10 @@ class HttpsURLField(models.URLField):
 
 class User(AbstractUser):
     """A person who signs in with a username."""
+
+    # Kept right by Notification.send / mark_read in the same transaction, so
+    # the header shows it from the row the request already loaded: no query.
+    unread_notifications = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         db_table = "papers_user"
@@ -1195,3 +1199,81 @@ class TrashItem(models.Model):
     @property
     def expires_at(self):
         return self.deleted_at + timedelta(days=self.KEEP_DAYS)
+
+
+class NotificationQuerySet(models.QuerySet):
+    def readable_by(self, user):
+        """Only notifications about logs the user can still read (a member, or a public log)."""
+        return self.filter(
+            Q(log__memberships__user=user) | Q(log__visibility=ReadingLog.Visibility.PUBLIC)
+        ).distinct()
+
+    def mark_read(self, user):
+        """Mark these notifications of user read and lower their unread count; return how many."""
+        with transaction.atomic():
+            count = self.filter(recipient=user, read_at__isnull=True).update(
+                read_at=timezone.now()
+            )
+            if count:
+                User.objects.filter(pk=user.pk).update(
+                    unread_notifications=Greatest(F("unread_notifications") - count, 0)
+                )
+        return count
+
+
+class Notification(models.Model):
+    """Someone did something that concerns a member: replied to them, answered their question…
+
+    Made by papers/actions.py (`notify`) in the transaction of what it is
+    about; each links to the exact item and is unread until opened.
+    """
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", "replied to your comment"
+        NOTE_COMMENT = "note_comment", "commented on your note"
+        ANSWER = "answer", "answered your question"
+        RESOLVED = "resolved", "resolved your question"
+        REOPENED = "reopened", "reopened your question"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="+")
+    paper = models.ForeignKey(Paper, models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    url = models.CharField(max_length=300)  # the item, with its #anchor
+    excerpt = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.actor} {self.get_kind_display()} ({self.recipient})"
+
+    @classmethod
+    def send(cls, recipient, *, actor, kind, item, text):
+        """Notify recipient of what actor did to item, unless it is their own doing."""
+        if recipient is None or recipient.pk == getattr(actor, "pk", None):
+            return None
+        paper = paper_of(item) if not isinstance(item, Comment) else paper_of(item.target)
+        notification = cls.objects.create(
+            recipient=recipient,
+            actor=actor,
+            log_id=paper.log_id,
+            paper=paper,
+            kind=kind,
+            url=item.get_absolute_url(),
+            excerpt=Truncator(" ".join(text.split())).chars(190),
+        )
+        User.objects.filter(pk=recipient.pk).update(
+            unread_notifications=F("unread_notifications") + 1
+        )
+        return notification

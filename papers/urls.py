@@ -8,6 +8,7 @@ from papers.views import (
     comments,
     history,
     logs,
+    notifications,
     paper,
     questions,
     transfer,
@@ -27,6 +28,10 @@ HISTORY_PATHS = {
 urlpatterns = [
     # Home, invitations, log settings and members (papers/views/accounts.py)
     path("", accounts.home, name="home"),
+    # A member's notifications (papers/views/notifications.py)
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path("notifications/read/", notifications.notifications_read, name="notifications_read"),
+    path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),
     path("logs/new/", accounts.log_create, name="log_create"),
     path("logs/<slug:slug>/settings/", accounts.log_settings, name="log_settings"),
     path("logs/<slug:slug>/delete/", accounts.log_delete, name="log_delete"),

@@ -48,7 +48,14 @@ from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from papers import actions
-from papers.models import ChangeLogEntry, Invitation, Membership, ReadingLog, Role
+from papers.models import (
+    ChangeLogEntry,
+    Invitation,
+    Membership,
+    Notification,
+    ReadingLog,
+    Role,
+)
 from tests.conftest import make_comment, make_note, make_paper, make_question, make_user
 from tests.web.conftest import HTMX
 
@@ -102,6 +109,10 @@ def TOKEN(o):
     return {"token": o.invitation.token}
 
 
+def NOTIFICATION(o):
+    return {"pk": o.notification.pk}
+
+
 def TRASH_ITEM(o):
     return {"slug": o.log.slug, "pk": o.trash_item.pk}
 
@@ -133,6 +144,10 @@ PERMISSION_CASES = {
     "login": case(ANYONE, NONE, GET_POST),
     "logout": case(ANYONE, NONE, POST),
     "password_change": case(SIGNED_IN, NONE, GET_POST),
+    # -- Notifications (papers/views/notifications.py): dave's, from carol
+    "notification_list": case(SIGNED_IN),
+    "notifications_read": case(SIGNED_IN, NONE, POST),
+    "notification_open": case(VIEWER, NOTIFICATION),
     "password_reset": case(ANYONE, NONE, GET_POST),
     "password_reset_confirm": case(ANYONE, lambda o: {"uidb64": "MQ", "token": "set-password"}, GET_POST),  # noqa: E501
     "healthz": case(ANYONE),  # papers/views/outage.py
@@ -266,14 +281,23 @@ def objects(log, paper, alice, bob, carol, dave, mallory):
     entry = ChangeLogEntry.objects.create(log=log, text="Read [1] together.", author=bob)
     actions.text_edit(paper, by=carol, version=1, title="Attention, revised")
     actions.text_edit(entry, by=carol, version=1, text="Read [1] together, revised.")
+    written = _written(log, carol, paper)
+    notification = Notification.send(
+        dave,
+        actor=carol,
+        kind=Notification.Kind.REPLY,
+        item=written["comment"],
+        text="A reply to dave.",
+    )
     return SimpleNamespace(
         log=log,
         entry=entry,
+        notification=notification,
         invitation=Invitation.objects.create(log=log, created_by=alice),
         dave_membership=Membership.objects.get(log=log, user=dave),
         users={OWNER: alice, CURATOR: bob, MEMBER: carol, VIEWER: dave},
         mallory=mallory,
-        **_written(log, carol, paper),
+        **written,
     )
 
 
