@@ -17,8 +17,15 @@ from django.test import Client
 from django.urls import reverse
 
 from papers import actions
-from papers.models import Membership, Note, Paper, Question, Revision, Role
-from tests.conftest import make_comment, make_note, make_question, make_user
+from papers.models import Membership, Note, Notification, Paper, Question, Revision, Role
+from tests.conftest import (
+    make_comment,
+    make_log,
+    make_note,
+    make_paper,
+    make_question,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -257,3 +264,27 @@ def test_crossed_demotions_never_leave_a_log_without_an_owner(log, alice, bob):
         # The second either finds itself the last owner (422) or, when the first
         # was already done, is no longer an owner at all (403).
         assert sorted(statuses) in ([200, 403], [200, 422]), (round_, statuses)
+
+
+def test_comments_and_opening_notifications_at_once_keep_the_unread_count_right():
+    """Six members comment on bob's note while bob opens one twice: the count adds up."""
+    owner = make_user("owner")
+    bob = make_user("bob")
+    log_users = [make_user(f"m{i}") for i in range(6)]
+    log = make_log(owner, members=[(bob, Role.MEMBER), *[(u, Role.MEMBER) for u in log_users]])
+    note = make_note(make_paper(log, by=owner), by=bob)
+    make_comment(note, by=owner, body="Already here.")  # one unread notification to open
+    opened = Notification.objects.get(recipient=bob)
+    url = reverse("comment_add", args=[log.slug, "note", note.pk])
+
+    def comment(user):
+        return lambda: client_for(user).post(url, {"body": f"From {user.username}."}).status_code
+
+    def open_it():
+        return client_for(bob).get(reverse("notification_open", args=[opened.pk])).status_code
+
+    results = at_once(*[comment(u) for u in log_users], open_it, open_it)
+    assert results == [302] * 8
+    bob.refresh_from_db()
+    unread = Notification.objects.filter(recipient=bob, read_at__isnull=True).count()
+    assert (bob.unread_notifications, unread) == (6, 6)
