@@ -27,6 +27,9 @@ def _since(value):
 def paper_updates(request, slug, number):
     """Answer 204 when the paper has not changed since `since`, else its fresh regions.
 
+    The regions include the header's notifications link: a member whose
+    unread count is not `unread` any more gets it too.
+
     Nothing changed costs one query: the paper's last activity joined with its
     log's visibility and the user's role (auth's session and user aside). Every
     action bumps Paper.last_activity_at, so that one timestamp says it all.
@@ -44,7 +47,15 @@ def paper_updates(request, slug, number):
     last_activity_at, visibility, member_role = row
     if member_role is None and visibility != ReadingLog.Visibility.PUBLIC:
         raise Http404("No such paper.")
-    if int(last_activity_at.timestamp() * 1000) <= _since(request.GET.get("since")):
+    # The member's unread count is on the user row auth already read: no query.
+    unread = request.GET.get("unread")
+    count_changed = (
+        user_id is not None
+        and unread is not None
+        and unread != str(request.user.unread_notifications)
+    )
+    unchanged = int(last_activity_at.timestamp() * 1000) <= _since(request.GET.get("since"))
+    if unchanged and not count_changed:
         return HttpResponse(status=204)
     log, role = get_log_for_user(request.user, slug)
     paper = get_paper(log, number)

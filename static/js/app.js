@@ -55,6 +55,15 @@
     if (el) announce(el.getAttribute("data-announce"));
   }
 
+  // The tab's title starts with the unread count "(3) ", as the header's
+  // notifications link (swapped by the paper page's poll) says.
+  function titleCount(root) {
+    if (root.id !== "nav-notifications") return;
+    var unread = parseInt(root.getAttribute("data-unread"), 10) || 0;
+    var title = document.title.replace(/^\(\d+\) /, "");
+    document.title = unread ? "(" + unread + ") " + title : title;
+  }
+
   // htmx:load fires for every piece of new content, out-of-band swaps included,
   // and once for <body> when the page loads (the browser handles autofocus there).
   document.addEventListener("htmx:load", function (event) {
@@ -62,6 +71,7 @@
     if (!root || root === document.body) return;
     focusIn(root);
     announceIn(root);
+    titleCount(root);
   });
 
   document.addEventListener("announce", function (event) {

@@ -141,3 +141,24 @@ def test_the_notifications_page_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(4):
         response = client.get(reverse("notification_list"))
     assert response.content.decode().count('class="notification is-unread"') == count
+
+
+def test_the_paper_pages_poll_brings_a_new_unread_count(client, bob, carol, paper):
+    note = make_note(paper, by=bob)
+    client.force_login(bob)
+    page = client.get(paper.get_absolute_url()).content.decode()
+    poll = re.search(r'hx-get="([^"]*/updates/[^"]*)"', page)[1].replace("&amp;", "&")
+    assert poll.endswith("&unread=0")
+    assert client.get(poll).status_code == 204  # nothing new
+
+    make_comment(note, by=carol, body="Seen the decoder?")
+    paper.refresh_from_db()
+    fresh = client.get(poll, headers={"HX-Request": "true"})
+    assert fresh.status_code == 200
+    html = fresh.content.decode()
+    assert 'id="nav-notifications"' in html and 'data-unread="1"' in html
+    assert "&amp;unread=1" in html  # the next poll knows the new count
+
+    client.force_login(carol)  # carol's count did not change: with the page fresh, 204
+    latest = reverse("paper_updates", args=[paper.log.slug, paper.number])
+    assert client.get(f"{latest}?since={10**15}&unread=0").status_code == 204
