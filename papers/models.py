@@ -1211,9 +1211,7 @@ class NotificationQuerySet(models.QuerySet):
     def mark_read(self, user):
         """Mark these notifications of user read and lower their unread count; return how many."""
         with transaction.atomic():
-            count = self.filter(recipient=user, read_at__isnull=True).update(
-                read_at=timezone.now()
-            )
+            count = self.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
             if count:
                 User.objects.filter(pk=user.pk).update(
                     unread_notifications=Greatest(F("unread_notifications") - count, 0)
