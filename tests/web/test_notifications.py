@@ -1,8 +1,10 @@
 """Notifications through the web app: who is told what, the header count, opening, reading."""
 
 import re
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from papers.models import Membership, Notification
@@ -162,3 +164,14 @@ def test_the_paper_pages_poll_brings_a_new_unread_count(client, bob, carol, pape
     client.force_login(carol)  # carol's count did not change: with the page fresh, 204
     latest = reverse("paper_updates", args=[paper.log.slug, paper.number])
     assert client.get(f"{latest}?since={10**15}&unread=0").status_code == 204
+
+
+def test_the_demo_starts_with_a_conversation_to_be_notified_of(db, client):
+    call_command("load_demo", stdout=StringIO())
+    kinds = sorted(Notification.objects.values_list("recipient__username", "kind"))
+    assert kinds == [("alice", "note_comment"), ("alice", "note_comment"), ("bob", "reply")]
+    client.login(username="bob", password="readinglog")
+    assert (
+        "carol</strong> replied to your comment"
+        in client.get(reverse("notification_list")).content.decode()
+    )

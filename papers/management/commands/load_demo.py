@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from papers import actions
 from papers.models import Membership, ReadingLog, Role, User
 from papers.transfer import import_markdown
 
@@ -52,6 +53,11 @@ class Command(BaseCommand):
             result = import_markdown(SAMPLE.read_bytes(), owner=admin, slug=SLUG)
             log = result.log
             self.stdout.write(f"Imported the sample log: {', '.join(result.summary())}.")
+            for username, role in PEOPLE:
+                Membership.objects.get_or_create(
+                    user=users[username], log=log, defaults={"role": role}
+                )
+            _conversation(log, users)
         else:
             self.stdout.write("The demo log exists already; left as it is.")
         for username, role in PEOPLE:
@@ -64,3 +70,22 @@ class Command(BaseCommand):
         if admin.is_superuser:
             self.stdout.write(f"  alice is also a site admin: http://127.0.0.1:{port}/admin/")
         self.stdout.write(f"The demo log: http://127.0.0.1:{port}{log.get_absolute_url()}")
+
+
+def _conversation(log, users):
+    """Start a conversation on paper [1], so that alice and bob find notifications at once."""
+    paper = log.papers.order_by("number").first()
+    note = paper.notes.order_by("position").first() if paper else None
+    if note is None:
+        return
+    asked = actions.comment_add(
+        note,
+        by=users["bob"],
+        body="Is this the survey's own framing or yours? Worth raising on Thursday.",
+    )
+    actions.comment_add(
+        note,
+        by=users["carol"],
+        body="The authors' own, from their introduction. Happy to present it.",
+        parent=asked,
+    )
