@@ -28,6 +28,7 @@ from papers.models import (
     InvitationUnusable,
     InvitationUse,
     Membership,
+    Notification,
     Question,
     ReadingLog,
     Role,
@@ -37,6 +38,7 @@ from papers.views import wants_partial
 
 OPEN_QUESTIONS_PER_PAGE = 10
 PUBLIC_LOGS_ON_HOME = 20
+UNREAD_ON_HOME = 5
 
 
 # -- Home ---------------------------------------------------------------------
@@ -49,7 +51,8 @@ def home(request):
     Anonymous visitors get a welcome and the public logs. Queries (signed in),
     whatever the number of logs and papers: session, user, memberships with
     their change counts (one query, correlated subqueries), count of the
-    user's open questions, one page of them, public logs they are not in.
+    user's open questions, one page of them, public logs they are not in; and
+    the latest unread notifications when the user has any.
     """
     public = ReadingLog.objects.public()
     if not request.user.is_authenticated:
@@ -69,6 +72,14 @@ def home(request):
         .order_by("-created_at", "-pk")
     )
     page = Paginator(open_questions, OPEN_QUESTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    # One query, only when the count on the user row says there is something unread.
+    unread = []
+    if user.unread_notifications:
+        unread = list(
+            Notification.objects.filter(recipient=user, read_at__isnull=True)
+            .readable_by(user)
+            .select_related("actor", "paper")[:UNREAD_ON_HOME]
+        )
     template = "papers/home.html"
     if wants_partial(request):
         template += "#my-questions"
@@ -78,6 +89,7 @@ def home(request):
         {
             "memberships": memberships,
             "questions_page": page,
+            "unread_notifications": unread,
             "public_logs": public.exclude(pk__in=my_logs.values("pk"))[:PUBLIC_LOGS_ON_HOME],
         },
     )

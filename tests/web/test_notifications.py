@@ -5,6 +5,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from papers.models import Membership, Notification
@@ -175,3 +177,20 @@ def test_the_demo_starts_with_a_conversation_to_be_notified_of(db, client):
         "carol</strong> replied to your comment"
         in client.get(reverse("notification_list")).content.decode()
     )
+
+
+def test_home_lists_the_unread_notifications_with_one_more_query_only_when_there_are_some(
+    client, bob, carol, paper
+):
+    client.force_login(bob)
+    with CaptureQueriesContext(connection) as without:
+        assert 'id="my-notifications"' not in client.get(reverse("home")).content.decode()
+    note = make_note(paper, by=bob)
+    for n in range(7):
+        make_comment(note, by=carol, body=f"Comment {n} on your figure.")
+    with CaptureQueriesContext(connection) as with_unread:
+        html = client.get(reverse("home")).content.decode()
+    assert len(with_unread) == len(without) + 1
+    assert 'id="my-notifications"' in html
+    assert html.count('class="notification is-unread"') == 5
+    assert "Comment 6 on your figure." in html  # newest first
