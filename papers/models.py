@@ -462,6 +462,13 @@ class Invitation(TimeStamped):
         InvitationUse.objects.create(invitation=self, user=user)
         self.times_used += 1
         self.save(update_fields=["times_used", "updated_at"])
+        Notification.send(
+            self.created_by,
+            actor=user,
+            kind=Notification.Kind.JOINED,
+            item=membership,
+            text=f"{user.get_username()} is a {Role(self.role).label.lower()} now.",
+        )
         return membership
 
     def revoke(self):
@@ -1232,6 +1239,7 @@ class Notification(models.Model):
         ANSWER = "answer", "answered your question"
         RESOLVED = "resolved", "resolved your question"
         REOPENED = "reopened", "reopened your question"
+        JOINED = "joined", "joined through your invitation"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications"
@@ -1240,7 +1248,8 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="+")
-    paper = models.ForeignKey(Paper, models.CASCADE, related_name="+")
+    # The paper it is about; none for a member who joined.
+    paper = models.ForeignKey(Paper, models.CASCADE, null=True, blank=True, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     url = models.CharField(max_length=300)  # the item, with its #anchor
     excerpt = models.CharField(max_length=200, blank=True)
@@ -1261,11 +1270,15 @@ class Notification(models.Model):
         """Notify recipient of what actor did to item, unless it is their own doing."""
         if recipient is None or recipient.pk == getattr(actor, "pk", None):
             return None
-        paper = paper_of(item) if not isinstance(item, Comment) else paper_of(item.target)
+        if isinstance(item, Membership):
+            paper, log_id = None, item.log_id
+        else:
+            paper = paper_of(item.target if isinstance(item, Comment) else item)
+            log_id = paper.log_id
         notification = cls.objects.create(
             recipient=recipient,
             actor=actor,
-            log_id=paper.log_id,
+            log_id=log_id,
             paper=paper,
             kind=kind,
             url=item.get_absolute_url(),

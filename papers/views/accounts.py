@@ -78,7 +78,7 @@ def home(request):
         unread = list(
             Notification.objects.filter(recipient=user, read_at__isnull=True)
             .readable_by(user)
-            .select_related("actor", "paper")[:UNREAD_ON_HOME]
+            .select_related("actor", "paper", "log")[:UNREAD_ON_HOME]
         )
     template = "papers/home.html"
     if wants_partial(request):

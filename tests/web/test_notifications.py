@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from papers.models import Membership, Notification
+from papers.models import Invitation, Membership, Notification, Role
 from tests.conftest import make_comment, make_note, make_question
 
 
@@ -194,3 +194,17 @@ def test_home_lists_the_unread_notifications_with_one_more_query_only_when_there
     assert 'id="my-notifications"' in html
     assert html.count('class="notification is-unread"') == 5
     assert "Comment 6 on your figure." in html  # newest first
+
+
+def test_an_owner_is_told_who_joined_through_their_invitation(client, alice, log, mallory):
+    invitation = Invitation.objects.create(log=log, role=Role.MEMBER, created_by=alice)
+    client.force_login(mallory)
+    client.post(reverse("invitation_accept", args=[invitation.token]))
+    (notification,) = Notification.objects.filter(recipient=alice)
+    assert (notification.kind, notification.actor, notification.paper) == ("joined", mallory, None)
+    assert notification.url == reverse("log_members", args=[log.slug])
+
+    client.force_login(alice)
+    listing = client.get(reverse("notification_list")).content.decode()
+    assert f"mallory</strong> joined through your invitation\n      to {log.title}" in listing
+    assert "mallory is a member now." in client.get(reverse("home")).content.decode()
