@@ -210,28 +210,36 @@ def _item(lines, numbers, start, indent, first, spaces, keep=None):
     item's own indentation (`keep`) and stay under that number.
     """
     content = keep if keep is not None else indent + 1 + (spaces if 1 <= spaces <= 4 else 1)
-    n = len(lines)
-    end = start + 1
-    k = start + 1
-    previous_blank = False
-    while k < n:
-        line = lines[k]
-        if not line:
-            previous_blank = True
-            k += 1
-            continue
-        line_indent = _indent(line)
-        if line_indent > indent or (not previous_blank and _kind(line, line_indent) == "text"):
-            end = k + 1
-            previous_blank = False
-            k += 1
-            continue
-        break
+    end = item_end(
+        lines, start, len(lines), indent, lambda k: _kind(lines[k], _indent(lines[k])) == "text"
+    )
     body = [first]
     for line in lines[start + 1 : end]:
         body.append(line[min(_indent(line), content) :] if line else "")
     block = Block("item", start, numbers[start], "\n".join(body), 0, body, numbers[start:end])
     return block, end
+
+
+def item_end(lines, start, limit, indent, is_lazy):
+    """Return where the list item starting at lines[start] ends (before limit).
+
+    It takes the lines indented more than its marker (blank lines between
+    them too) and, right after a line of its own, a line that `is_lazy(k)`
+    says continues its text (a lazy continuation line).
+    """
+    end = k = start + 1
+    previous_blank = False
+    while k < limit:
+        line = lines[k]
+        if not line:
+            previous_blank = True
+        elif _indent(line) > indent or (not previous_blank and is_lazy(k)):
+            end = k + 1
+            previous_blank = False
+        else:
+            break
+        k += 1
+    return end
 
 
 def _fence(lines, numbers, start, strict):

@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from papers.logformat.blocks import HEADING_RE, scan
+from papers.logformat.blocks import HEADING_RE, item_end, scan
 from papers.logformat.dates import file_name_day, grouping_heading
 from papers.logformat.model import ChangeLogItem, LogDocument, PaperEntry, ParseWarning
 from papers.logformat.sections import authors_line
@@ -215,22 +215,7 @@ def _item(lines, start, limit, match, chunks):
     marker = len(match[2] or "") + len(match[3] or "") + len(match[4] or "")
     spaces = len(match[5] or "")
     content = indent + marker + (spaces if 1 <= spaces <= 4 else 1)
-    n = limit
-    end = start + 1
-    k = start + 1
-    previous_blank = False
-    while k < n:
-        line = lines[k]
-        if not line:
-            previous_blank = True
-            k += 1
-            continue
-        if _indent(line) > indent or (not previous_blank and not _block_starts(lines, k)):
-            end = k + 1
-            previous_blank = False
-            k += 1
-            continue
-        break
+    end = item_end(lines, start, limit, indent, lambda k: not _block_starts(lines, k))
     body = [line[min(_indent(line), content) :] if line else "" for line in lines[start + 1 : end]]
     # A first line wrapped onto the next lines: `Title that goes on\n  and on. [arXiv](url)`.
     wrapped = 0
