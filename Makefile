@@ -13,7 +13,7 @@ SECRET_FILE := .secret_key
 LOCAL_ENV = DEBUG=0 SECRET_KEY="$$(cat $(SECRET_FILE))" \
 	ALLOWED_HOSTS=127.0.0.1,localhost CSRF_TRUSTED_ORIGINS=http://127.0.0.1:$(PORT),http://localhost:$(PORT) \
 	SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SECURE_HSTS_SECONDS=0 \
-	EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
+	EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend SITE_URL=http://127.0.0.1:$(PORT)
 
 .PHONY: run dev test lint fmt migrations-check install browser-deps clean
 

@@ -51,6 +51,14 @@ class User(AbstractUser):
     # Kept right by Notification.send / mark_read in the same transaction, so
     # the header shows it from the row the request already loaded: no query.
     unread_notifications = models.PositiveIntegerField(default=0, editable=False)
+    # How each kind of notification reaches the user: {kind: Delivery value};
+    # a kind not in it gets Notification.DEFAULT_DELIVERY (issue #10).
+    notification_delivery = models.JSONField(default=dict, blank=True)
+    # When the last notification email went out: at most one per EMAIL_BATCH.
+    last_emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The secret in the user's feed URLs of private logs; made on first use,
+    # replaced when the user resets it (papers/views/feeds.py).
+    feed_token = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         db_table = "papers_user"
@@ -316,6 +324,16 @@ class Membership(TimeStamped):
     log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     last_visited_at = models.DateTimeField(null=True, blank=True)
+
+    class Digest(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+        OFF = "off", "Off"
+
+    # How often the member gets a digest of the log by email, and the end of
+    # the last period one was sent for (`manage.py send_digests`).
+    digest = models.CharField(max_length=10, choices=Digest.choices, default=Digest.WEEKLY)
+    digest_sent_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -783,6 +801,17 @@ class QuestionQuerySet(models.QuerySet):
     def in_log(self, log):
         return self.filter(paper__log=log)
 
+    def waiting_for(self, user):
+        """Open questions of others, on papers user wrote notes on, that nobody has replied to."""
+        wrote_notes = Note.objects.filter(paper=OuterRef("paper"), author=user)
+        replies = Comment.objects.visible().filter(question=OuterRef("pk"))
+        return (
+            self.open()
+            .filter(Exists(wrote_notes), paper__trashed__isnull=True)
+            .exclude(author=user)
+            .exclude(Exists(replies))
+        )
+
     def with_visible_comments(self):
         """Prefetch each question's visible replies, with their people, as `visible_comments`."""
         replies = Comment.objects.visible().select_related("author", "edited_by")
@@ -1240,6 +1269,17 @@ class Notification(models.Model):
         RESOLVED = "resolved", "resolved your question"
         REOPENED = "reopened", "reopened your question"
         JOINED = "joined", "joined through your invitation"
+        MENTION = "mention", "mentioned you"
+
+    class Delivery(models.TextChoices):
+        SITE = "site", "On the site only"
+        EMAIL = "email", "Email at once"
+        OFF = "off", "Off"
+
+    class Email(models.TextChoices):
+        NONE = "", "Not emailed"  # on the site only
+        PENDING = "pending", "To be emailed"
+        SENT = "sent", "Emailed"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications"
@@ -1255,23 +1295,58 @@ class Notification(models.Model):
     excerpt = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Whether this goes out by email (the recipient's delivery for its kind),
+    # and whether it has; a batch holds every pending one of a person.
+    email = models.CharField(max_length=10, choices=Email.choices, default=Email.NONE, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["recipient", "-created_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            models.Index(
+                fields=["recipient"],
+                condition=Q(email="pending"),
+                name="notification_email_pending",
+            ),
+        ]
+
+    # What a user who never changed their settings gets: what is addressed to
+    # them by email, the rest on the site.
+    DEFAULT_DELIVERY = {
+        Kind.REPLY: Delivery.EMAIL,
+        Kind.NOTE_COMMENT: Delivery.EMAIL,
+        Kind.ANSWER: Delivery.EMAIL,
+        Kind.MENTION: Delivery.EMAIL,
+        Kind.RESOLVED: Delivery.SITE,
+        Kind.REOPENED: Delivery.SITE,
+        Kind.JOINED: Delivery.SITE,
+    }
 
     def __str__(self):
         return f"{self.actor} {self.get_kind_display()} ({self.recipient})"
 
     @classmethod
+    def delivery_for(cls, user, kind):
+        """How notifications of kind reach user: a Delivery value."""
+        chosen = user.notification_delivery.get(kind)
+        return chosen if chosen in cls.Delivery.values else cls.DEFAULT_DELIVERY[kind]
+
+    @classmethod
     def send(cls, recipient, *, actor, kind, item, text):
-        """Notify recipient of what actor did to item, unless it is their own doing."""
+        """Notify recipient of what actor did to item, unless it is their own doing.
+
+        Nothing is made when the recipient turned this kind off; one they get
+        by email is marked pending for the next batch (papers/mail.py).
+        """
         if recipient is None or recipient.pk == getattr(actor, "pk", None):
             return None
-        if isinstance(item, Membership):
-            paper, log_id = None, item.log_id
+        delivery = cls.delivery_for(recipient, kind)
+        if delivery == cls.Delivery.OFF:
+            return None
+        if isinstance(item, (Membership, ChangeLogEntry)):
+            paper, log_id = getattr(item, "paper", None), item.log_id
         else:
             paper = paper_of(item.target if isinstance(item, Comment) else item)
             log_id = paper.log_id
@@ -1283,8 +1358,68 @@ class Notification(models.Model):
             kind=kind,
             url=item.get_absolute_url(),
             excerpt=Truncator(" ".join(text.split())).chars(190),
+            email=cls.Email.PENDING if delivery == cls.Delivery.EMAIL else cls.Email.NONE,
         )
         User.objects.filter(pk=recipient.pk).update(
             unread_notifications=F("unread_notifications") + 1
         )
         return notification
+
+
+class Mention(models.Model):
+    """A member @mentioned in a note, question, comment, change-log entry or TL;DR.
+
+    One row per item and person, kept when the text changes: an edit that
+    keeps the mention does not notify again, one that adds a mention does
+    (papers/mentions.py).
+    """
+
+    class Kind(models.TextChoices):
+        PAPER = "paper", "TL;DR"
+        NOTE = "note", "Note"
+        QUESTION = "question", "Question"
+        COMMENT = "comment", "Comment"
+        ENTRY = "entry", "Change-log entry"
+
+    log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="mentions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id", "user"], name="mention_once_per_item_user"
+            ),
+        ]
+        indexes = [models.Index(fields=["log", "user"])]
+
+    def __str__(self):
+        return f"@{self.user} in {self.kind} {self.object_id}"
+
+
+class DigestSent(models.Model):
+    """A digest of one log for one member, for one period: recorded as it is sent.
+
+    The unique period makes `send_digests` safe to run twice, or from two
+    servers at once: the second finds the period taken and sends nothing.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="+")
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    items = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-period_end"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "log", "period_end"], name="digest_once_per_period"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.log} for {self.user} until {self.period_end:%Y-%m-%d %H:%M}"

@@ -32,6 +32,7 @@ urlpatterns = [
     path("notifications/", notifications.notification_list, name="notification_list"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),
+    path("unsubscribe/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
     path("logs/new/", accounts.log_create, name="log_create"),
     path("logs/<slug:slug>/settings/", accounts.log_settings, name="log_settings"),
     path("logs/<slug:slug>/delete/", accounts.log_delete, name="log_delete"),

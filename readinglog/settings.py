@@ -230,6 +230,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "readinglog@localhost")
+# Where the site is reached from outside: emails and feeds link to it (issue #10).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Behind a reverse proxy that terminates TLS, trust its X-Forwarded-Proto header
 # (the proxy must set it and strip what clients send); never without a proxy.

@@ -132,6 +132,7 @@ READS = {
     "notification_list": "page |",
     "notifications_read": "|",
     "notification_open": "|",
+    "unsubscribe": "|",
     "password_reset": "| email",
     "password_reset_confirm": "| new_password1 new_password2",
     "healthz": "|",

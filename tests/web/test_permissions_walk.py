@@ -47,7 +47,7 @@ from django.db import transaction
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from papers import actions
+from papers import actions, mail
 from papers.models import (
     ChangeLogEntry,
     Invitation,
@@ -148,6 +148,7 @@ PERMISSION_CASES = {
     "notification_list": case(SIGNED_IN),
     "notifications_read": case(SIGNED_IN, NONE, POST),
     "notification_open": case(VIEWER, NOTIFICATION),
+    "unsubscribe": case(ANYONE, lambda o: {"token": mail.unsubscribe_token(o.users[VIEWER], "all")}, GET_POST),  # noqa: E501
     "password_reset": case(ANYONE, NONE, GET_POST),
     "password_reset_confirm": case(ANYONE, lambda o: {"uidb64": "MQ", "token": "set-password"}, GET_POST),  # noqa: E501
     "healthz": case(ANYONE),  # papers/views/outage.py
