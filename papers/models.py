@@ -63,6 +63,17 @@ class User(AbstractUser):
     class Meta:
         db_table = "papers_user"
 
+    def get_feed_token(self):
+        """Return the secret of the user's private feed URLs, making it on first use."""
+        if not self.feed_token:
+            self.reset_feed_token()
+        return self.feed_token
+
+    def reset_feed_token(self):
+        """Replace the feed secret: every feed URL the user had stops working."""
+        self.feed_token = secrets.token_urlsafe(32)
+        User.objects.filter(pk=self.pk).update(feed_token=self.feed_token)
+
 
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
