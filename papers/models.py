@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.http import urlencode
 from django.utils.text import Truncator, slugify
 
@@ -43,6 +44,9 @@ class HttpsURLField(models.URLField):
 
     def formfield(self, **kwargs):
         return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
+FEED_KEY_SALT = "readinglog.feeds.key"
 
 
 class User(AbstractUser):
@@ -73,6 +77,17 @@ class User(AbstractUser):
         """Replace the feed secret: every feed URL the user had stops working."""
         self.feed_token = secrets.token_urlsafe(32)
         User.objects.filter(pk=self.pk).update(feed_token=self.feed_token)
+
+    @property
+    def feed_key(self):
+        """Return the key of the user's private feed URLs (?key=…), signed over feed_token.
+
+        Derived, not stored, so that showing it on the log page writes nothing
+        (get_feed_token would on a first visit); resetting feed_token changes
+        it, and papers/views/feeds.py checks it against the membership it names.
+        """
+        digest = salted_hmac(FEED_KEY_SALT, f"{self.pk}:{self.feed_token or ''}").hexdigest()
+        return f"{self.pk}-{digest[:40]}"
 
 
 class TimeStamped(models.Model):

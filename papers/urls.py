@@ -6,6 +6,7 @@ from papers.views import (
     accounts,
     changelog,
     comments,
+    feeds,
     history,
     logs,
     notifications,
@@ -136,6 +137,9 @@ urlpatterns = [
         name="changelog_unhide",
     ),
     path("logs/<slug:slug>/changelog/<int:pk>/undo/", changelog.entry_undo, name="changelog_undo"),
+    # Atom feeds (papers/views/feeds.py)
+    path("logs/<slug:slug>/changelog/feed/", feeds.changelog_feed, name="changelog_feed"),
+    path("logs/<slug:slug>/activity/feed/", feeds.activity_feed, name="activity_feed"),
     # Import and export (papers/views/transfer.py)
     path("logs/new/import/", transfer.log_import_new, name="log_import_new"),
     path(

@@ -201,6 +201,9 @@ PERMISSION_CASES = {
     "changelog_hide": case(CURATOR, ENTRY, POST),
     "changelog_unhide": case(CURATOR, ENTRY, POST),
     "changelog_undo": case(CURATOR, ENTRY, POST),  # a written entry: refused, with a message
+    # -- Atom feeds (papers/views/feeds.py); a private log's also open with a member's ?key=
+    "changelog_feed": case(VIEWER, LOG, public=True),
+    "activity_feed": case(VIEWER, LOG, public=True),
     # -- Import and export (papers/views/transfer.py)
     "log_import_new": case(SIGNED_IN, NONE, GET_POST),
     "log_import_new_confirm": case(SIGNED_IN, NONE, POST),
