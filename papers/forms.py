@@ -17,6 +17,7 @@ from papers.models import (
     Comment,
     Invitation,
     Note,
+    Notification,
     Paper,
     Question,
     ReadingLog,
@@ -494,6 +495,38 @@ class SignupForm(NoLabelSuffix, UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ["username", "email"]
+
+
+# == Account settings (papers/views/account.py) ==
+
+
+class AccountForm(NoLabelSuffix, forms.ModelForm):
+    """The user's email address and, per kind of notification, how it reaches them."""
+
+    class Meta:
+        model = User
+        fields = ["email"]
+        help_texts = {"email": "Where notification emails and password resets go."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in Notification.Kind:
+            self.fields[f"delivery_{kind.value}"] = forms.ChoiceField(
+                label=f"When someone {kind.label}",
+                choices=Notification.Delivery.choices,
+                initial=Notification.delivery_for(self.instance, kind.value),
+            )
+
+    def delivery_fields(self):
+        """The bound fields of the notification kinds, in the order of Notification.Kind."""
+        return [self[f"delivery_{kind.value}"] for kind in Notification.Kind]
+
+    def save(self, commit=True):
+        """Keep every kind's choice, the ones left at their default too: the user saw them."""
+        self.instance.notification_delivery = {
+            kind.value: self.cleaned_data[f"delivery_{kind.value}"] for kind in Notification.Kind
+        }
+        return super().save(commit)
 
 
 # == Import (papers/views/transfer.py) ==

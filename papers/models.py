@@ -23,6 +23,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.http import urlencode
 from django.utils.text import Truncator, slugify
 
+from papers import mail
 from papers.markdown import render_markdown
 
 # Paths under /logs/ that are pages, not logs (papers/urls.py: /logs/new/).
@@ -1389,6 +1390,8 @@ class Notification(models.Model):
         User.objects.filter(pk=recipient.pk).update(
             unread_notifications=F("unread_notifications") + 1
         )
+        if notification.email == cls.Email.PENDING:
+            mail.email_after_response(recipient.pk)
         return notification
 
 

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from papers.views import (
+    account,
     accounts,
     changelog,
     comments,
@@ -34,6 +35,9 @@ urlpatterns = [
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),
     path("unsubscribe/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
+    # The user's own settings: email, notification deliveries, feed links (papers/views/account.py)
+    path("account/", account.account_settings, name="account_settings"),
+    path("account/feed-links/reset/", account.feed_token_reset, name="feed_token_reset"),
     path("logs/new/", accounts.log_create, name="log_create"),
     path("logs/<slug:slug>/settings/", accounts.log_settings, name="log_settings"),
     path("logs/<slug:slug>/delete/", accounts.log_delete, name="log_delete"),
