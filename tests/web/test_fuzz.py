@@ -133,6 +133,8 @@ READS = {
     "notifications_read": "|",
     "notification_open": "|",
     "unsubscribe": "|",
+    "account_settings": "| email delivery_reply delivery_note_comment delivery_answer delivery_resolved delivery_reopened delivery_joined delivery_mention",  # noqa: E501
+    "feed_token_reset": "|",
     "password_reset": "| email",
     "password_reset_confirm": "| new_password1 new_password2",
     "healthz": "|",

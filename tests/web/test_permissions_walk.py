@@ -149,6 +149,9 @@ PERMISSION_CASES = {
     "notifications_read": case(SIGNED_IN, NONE, POST),
     "notification_open": case(VIEWER, NOTIFICATION),
     "unsubscribe": case(ANYONE, lambda o: {"token": mail.unsubscribe_token(o.users[VIEWER], "all")}, GET_POST),  # noqa: E501
+    # -- Account settings (papers/views/account.py): the user's own
+    "account_settings": case(SIGNED_IN, NONE, GET_POST),
+    "feed_token_reset": case(SIGNED_IN, NONE, POST),
     "password_reset": case(ANYONE, NONE, GET_POST),
     "password_reset_confirm": case(ANYONE, lambda o: {"uidb64": "MQ", "token": "set-password"}, GET_POST),  # noqa: E501
     "healthz": case(ANYONE),  # papers/views/outage.py
