@@ -16,6 +16,7 @@ from papers.models import (
     ChangeLogEntry,
     Comment,
     Invitation,
+    Membership,
     Note,
     Notification,
     Paper,
@@ -470,6 +471,15 @@ class RoleForm(NoLabelSuffix, forms.Form):
         self.membership = membership
         self.fields["role"].initial = membership.role
         self.fields["role"].label = f"Role of {membership.user.get_username()}"
+
+
+class WatchForm(NoLabelSuffix, forms.ModelForm):
+    """How often a member gets the log's digest by email (the log page's "Watching")."""
+
+    class Meta:
+        model = Membership
+        fields = ["digest"]
+        labels = {"digest": "Watching"}
 
 
 class InvitationForm(NoLabelSuffix, forms.Form):

@@ -61,6 +61,7 @@ urlpatterns = [
     path("logs/<slug:slug>/", logs.log_detail, name="log_detail"),
     path("logs/<slug:slug>/papers/add/", logs.paper_add, name="paper_add"),
     path("logs/<slug:slug>/preview/", logs.markdown_preview, name="markdown_preview"),
+    path("logs/<slug:slug>/watch/", logs.log_watch, name="log_watch"),
     path("logs/<slug:slug>/papers/<int:number>/", paper.paper_detail, name="paper_detail"),
     path(
         "logs/<slug:slug>/papers/<int:number>/edit/<str:field>/",

@@ -1,16 +1,17 @@
 """The log page: its papers with filters, sort, search and pages; add a paper inline."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from papers import actions
-from papers.forms import PaperAddForm, PaperFilterForm
+from papers.forms import PaperAddForm, PaperFilterForm, WatchForm
 from papers.markdown import render_markdown, too_long
-from papers.models import Role, get_log_for_user, membership_visited, role_allows
+from papers.models import Membership, Role, get_log_for_user, membership_visited, role_allows
 from papers.views import query_without_page, wants_partial
 
 PAPERS_PER_PAGE = 50
@@ -65,16 +66,25 @@ def _page_context(request, log, role, *, add_form=None):
     }
 
 
+def _watch_form(user, log, role):
+    """Return the "Watching" form of a member (any role), None for anyone else: one query."""
+    if role is None:
+        return None
+    return WatchForm(instance=Membership.objects.only("digest").get(log=log, user=user))
+
+
 @require_GET
 def log_detail(request, slug):
     """Show the log: description, and its papers filtered, sorted and paged."""
     log, role = get_log_for_user(request.user, slug)
     if role is not None:
         membership_visited(log, request.user)  # for home's "since your last visit"
-    template = TEMPLATE
+    context = _page_context(request, log, role)
     if wants_partial(request):
-        template += "#paper-list"
-    return render(request, template, _page_context(request, log, role))
+        return render(request, TEMPLATE + "#paper-list", context)
+    return render(
+        request, TEMPLATE, {**context, "watch_form": _watch_form(request.user, log, role)}
+    )
 
 
 @login_required
@@ -90,9 +100,11 @@ def paper_add(request, slug):
         except ValidationError as error:
             form.add_error(None, error)
     if paper is None:
-        template = TEMPLATE + ("#paper-add" if request.htmx else "")
         context = _page_context(request, log, role, add_form=form)
-        return render(request, template, context, status=422)
+        if request.htmx:
+            return render(request, TEMPLATE + "#paper-add", context, status=422)
+        context["watch_form"] = _watch_form(request.user, log, role)
+        return render(request, TEMPLATE, context, status=422)
     if not request.htmx:
         return redirect(paper)
     paper.open_question_count = 0
@@ -112,3 +124,33 @@ def markdown_preview(request, slug):
         return HttpResponse(f'<p class="alert">{message}</p>', status=422)
     html = render_markdown(text)
     return HttpResponse(html or '<p class="muted">Nothing to preview yet.</p>')
+
+
+@login_required
+@require_POST
+def log_watch(request, slug):
+    """Set how often the member gets the log's digest by email: daily, weekly or off."""
+    log, role = get_log_for_user(request.user, slug)
+    if role is None:
+        raise PermissionDenied("Only members of this log get its digest.")
+    membership = Membership.objects.get(log=log, user=request.user)
+    form = WatchForm(request.POST, instance=membership)
+    if not form.is_valid():
+        if request.htmx:
+            return render(
+                request, TEMPLATE + "#log-watch", {"log": log, "watch_form": form}, status=422
+            )
+        context = {**_page_context(request, log, role), "watch_form": form}
+        return render(request, TEMPLATE, context, status=422)
+    membership.save(update_fields=["digest", "updated_at"])
+    if request.htmx:
+        context = {"log": log, "watch_form": WatchForm(instance=membership), "watch_saved": True}
+        return render(request, TEMPLATE + "#log-watch", context)
+    digest = membership.get_digest_display().lower()
+    messages.success(
+        request,
+        f"You get no digest of {log.title}."
+        if membership.digest == Membership.Digest.OFF
+        else f"You get a {digest} digest of {log.title} by email.",
+    )
+    return redirect(log)

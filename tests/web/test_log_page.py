@@ -156,8 +156,8 @@ def test_log_page_runs_a_fixed_number_of_queries(
     client.force_login(carol)
     # session, user, log, membership, last visit (update), paper count, the page
     # of papers with open-question counts, their tags (prefetch), the log's tag names,
-    # the log's open questions (the log nav's badge).
-    with django_assert_num_queries(10):
+    # the log's open questions (the log nav's badge), the member's digest ("Watching").
+    with django_assert_num_queries(11):
         response = client.get(url(), {"sort": "open"})
     assert response.status_code == 200
 

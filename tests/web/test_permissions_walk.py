@@ -169,6 +169,7 @@ PERMISSION_CASES = {
     "log_detail": case(VIEWER, LOG, public=True),
     "paper_add": case(MEMBER, LOG, POST),
     "markdown_preview": case(MEMBER, LOG, POST),
+    "log_watch": case(VIEWER, LOG, POST),  # any member's own digest; an empty POST is a 422
     # -- Paper page and notes (papers/views/paper.py)
     "paper_detail": case(VIEWER, PAPER, public=True),
     "paper_field_edit": case(MEMBER, PAPER, GET_POST, own=True, field="title"),
