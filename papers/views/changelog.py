@@ -1,9 +1,15 @@
 """The log's change log: entries curators write and the ones the app records.
 
-Entries are grouped per day (newest day first) and paginated by 100 entries;
-a day cut by a page break continues on the next page. Curators add and edit
-entries in place and hide the ones nobody else should see.
+Entries are shown per day (newest day first), 30 days a page. In a day the
+curators' written entries come first; what the app recorded follows, folded
+into one line per person and kind ("bob added 12 notes to [3] and [5]") that
+unfolds to its entries (issue #10, item 7). ?show=written leaves the recorded
+ones out. Curators add and edit entries in place and hide the ones nobody
+else should see.
 """
+
+from dataclasses import dataclass, field
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,31 +31,101 @@ from papers.views import wants_partial
 
 TEMPLATE = "papers/log_changelog.html"
 FORM_PAGE = "papers/changelog_entry_form.html"
-ENTRIES_PER_PAGE = 100
+DAYS_PER_PAGE = 30
+Kind = ChangeLogEntry.Kind
+# How a group of recorded entries reads: (verb, one, many, preposition before the papers).
+GROUP_PHRASES = {
+    Kind.PAPER_ADDED: ("added", "a paper", "papers", ":"),
+    Kind.NOTE_ADDED: ("added", "a note", "notes", " to"),
+    Kind.QUESTION_ASKED: ("asked", "a question", "questions", " on"),
+    Kind.QUESTION_RESOLVED: ("resolved", "a question", "questions", " on"),
+    Kind.IMPORTED: ("ran", "an import", "imports", ""),
+}
+# A group names at most this many papers, then says how many more.
+GROUP_PAPERS_NAMED = 8
 
 
 def _new_entry_form(data=None):
     return ChangeLogEntryForm(data, initial={"date": timezone.localdate()})
 
 
+@dataclass
+class Group:
+    """What one person's recorded entries of one kind on one day add up to."""
+
+    author: object
+    kind: str
+    entries: list = field(default_factory=list)
+
+    @property
+    def summary(self):
+        """Say it in one line: "bob added 12 notes to [3] and [5]"."""
+        verb, one, many, before_papers = GROUP_PHRASES.get(self.kind, ("recorded", "", "", ""))
+        count = len(self.entries)
+        what = one if count == 1 else f"{count} {many}"
+        who = self.author.username if self.author else "Someone"
+        numbers = sorted({e.paper.number for e in self.entries if e.paper is not None})
+        if not numbers or not before_papers:
+            return f"{who} {verb} {what}"
+        named = [f"[{n}]" for n in numbers[:GROUP_PAPERS_NAMED]]
+        if len(numbers) > GROUP_PAPERS_NAMED:
+            rest = len(numbers) - GROUP_PAPERS_NAMED
+            named.append(f"{rest} more paper{'s' if rest > 1 else ''}")
+        papers = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+        return f"{who} {verb} {what}{before_papers} {papers}"
+
+
+@dataclass
+class Day:
+    """One day of the change log: its written entries, then its groups of recorded ones."""
+
+    date: date
+    written: list = field(default_factory=list)
+    groups: list = field(default_factory=list)
+
+
+def group_days(entries):
+    """Fold entries (newest day first, oldest entry first in a day) into Days, in order."""
+    days, groups = [], {}
+    for entry in entries:
+        if not days or days[-1].date != entry.date:
+            days.append(Day(entry.date))
+            groups = {}
+        day = days[-1]
+        if entry.is_written:
+            day.written.append(entry)
+            continue
+        key = (entry.author_id, entry.kind)
+        if key not in groups:
+            groups[key] = Group(entry.author, entry.kind)
+            day.groups.append(groups[key])
+        groups[key].entries.append(entry)
+    return days
+
+
 def _page_context(request, log, role, *, page=None, written_only=None):
-    """Build the entries part of the page: one count and one page query."""
+    """Build the entries part of the page: the count of days, and the entries of a page of them."""
     if written_only is None:
         written_only = request.GET.get("show") == "written"
     entries = log.changelog.select_related("author", "edited_by", "paper", "undone_by")
     if not role_allows(role, Role.CURATOR):
         entries = entries.visible()
     if written_only:
-        entries = entries.filter(kind=ChangeLogEntry.Kind.WRITTEN)
+        entries = entries.filter(kind=Kind.WRITTEN)
     # Entries about a paper in the trash go (and come back) with it.
-    entries = entries.without_trashed_papers().order_by("-date", "created_at", "pk")
-    paginator = Paginator(entries, ENTRIES_PER_PAGE)
+    entries = entries.without_trashed_papers()
+    dates = entries.order_by("-date").values_list("date", flat=True).distinct()
+    page_obj = Paginator(dates, DAYS_PER_PAGE).get_page(page or request.GET.get("page"))
+    # The page's dates go in as a subquery: with the count, two queries.
+    entries = entries.filter(date__in=page_obj.object_list)
+    days = group_days(entries.order_by("-date", "created_at", "pk"))
     return {
         "log": log,
         "role": role,
         "is_curator": role_allows(role, Role.CURATOR),
         "written_only": written_only,
-        "page_obj": paginator.get_page(page or request.GET.get("page")),
+        "page_obj": page_obj,
+        "days": days,
     }
 
 

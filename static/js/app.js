@@ -12,6 +12,8 @@
    Also:
    - <button data-copy="#input-id"> copies that input's value to the clipboard.
    - <form data-confirm="Delete this?"> asks before submitting (with or without htmx).
+   - A link to something folded in a <details> (#entry-12, a change-log entry in its
+     day's folded line) unfolds it and scrolls to it.
    - <form data-url-fields> (a filter form that pushes its query to the URL) shows the
      restored URL's values after back/forward: htmx's history cache keeps markup, not
      what was typed, so the box would otherwise show the newer search.
@@ -195,4 +197,20 @@
     },
     true
   );
+
+  function unfoldTarget() {
+    var id;
+    try {
+      id = decodeURIComponent(window.location.hash.slice(1));
+    } catch (error) {
+      return; // a malformed #fragment names nothing
+    }
+    var target = id && document.getElementById(id);
+    var folded = target && target.closest("details:not([open])");
+    if (!folded) return;
+    folded.open = true;
+    target.scrollIntoView();
+  }
+  unfoldTarget();
+  window.addEventListener("hashchange", unfoldTarget);
 })();

@@ -49,7 +49,7 @@ def test_written_only_leaves_out_what_the_app_recorded(client, bob, carol, log, 
     client.force_login(carol)
     html = client.get(url("log_changelog", log), {"show": "written"}).content.decode()
     assert "By hand" in html and "Paper added" not in html
-    assert 'aria-current="page">Written only' in html
+    assert 'aria-current="page">Written entries only' in html
 
 
 def test_the_toggle_with_htmx_returns_the_entries(client, carol, log, paper, htmx):
@@ -81,17 +81,19 @@ def test_the_write_form_defaults_to_today(client, bob, log):
     assert f'value="{timezone.localdate():%Y-%m-%d}"' in html
 
 
-def test_the_change_log_is_paginated_by_100_entries(client, bob, log):
+def test_the_change_log_is_paginated_by_30_days(client, bob, log):
     ChangeLogEntry.objects.bulk_create(
-        ChangeLogEntry(log=log, text=f"Entry {n}", date=date(2024, 1, 1) + timedelta(days=n))
-        for n in range(101)
+        ChangeLogEntry(log=log, text=f"Entry {n}", date=date(2024, 1, 1) + timedelta(days=n % 31))
+        for n in range(62)
     )
     client.force_login(bob)
     first = client.get(url("log_changelog", log)).content.decode()
-    assert first.count('<li id="entry-') == 100
+    assert first.count('class="changelog-day"') == 30
+    assert first.count('<li id="entry-') == 60  # a day is never cut by a page break
     assert "Page 1 of 2" in first
     second = client.get(url("log_changelog", log), {"page": 2}).content.decode()
-    assert second.count('<li id="entry-') == 1
+    assert second.count('<li id="entry-') == 2
+    assert "Monday 1 January 2024" in second
 
 
 def test_the_change_log_is_404_for_an_outsider(client, mallory, log):
@@ -124,9 +126,9 @@ def test_the_change_log_runs_a_fixed_number_of_queries(
         actions.question_resolve(question, by=bob)
         write(log, bob, f"Entry {n}", day=date(2024, 1, 1) + timedelta(days=n))
     client.force_login(bob)
-    # 1 session, 2 user, 3 log, 4 membership (role), 5 count of the entries,
-    # 6 the page of entries with their author and paper, 7 the log's open questions
-    # (the log nav's badge).
+    # 1 session, 2 user, 3 log, 4 membership (role), 5 count of the days,
+    # 6 the entries of the page's days with their author and paper, 7 the log's open
+    # questions (the log nav's badge).
     with django_assert_num_queries(7):
         response = client.get(url("log_changelog", log))
     assert response.status_code == 200
