@@ -14,8 +14,8 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
+from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -565,6 +565,47 @@ class PaperQuerySet(models.QuerySet):
                 filter=Q(questions__status=Question.Status.OPEN, questions__trashed__isnull=True),
                 distinct=True,
             )
+        )
+
+    def changed_since_last_visit(self, user, *, per_log):
+        """Keep the papers where others did something since user last visited their log.
+
+        Something: added the paper, or a note, question, visible comment or
+        resolution on it, as with_changes_since_last_visit() counts them. Only
+        the user's logs; the per_log most recently active of each, ordered by
+        log title then activity. One query: the last visit is a subquery, each
+        kind of doing an EXISTS, the per-log limit a window.
+        """
+        since = (
+            Membership.objects.filter(log=OuterRef("log"), user=user)
+            .annotate(since=Coalesce("last_visited_at", "created_at"))
+            .values("since")[:1]
+        )
+
+        def by_others(qs, when="created_at", who="author"):
+            return Exists(qs.filter(**{f"{when}__gt": OuterRef("since")}).exclude(**{who: user}))
+
+        on_paper = Q(paper=OuterRef("pk")) | Q(note__paper=OuterRef("pk"))
+        resolved = Question.objects.filter(paper=OuterRef("pk"), status=Question.Status.RESOLVED)
+        return (
+            self.filter(log__memberships__user=user)
+            .annotate(since=Subquery(since))
+            .filter(
+                (Q(created_at__gt=F("since")) & ~Q(added_by=user))
+                | by_others(Note.objects.filter(paper=OuterRef("pk")))
+                | by_others(Question.objects.filter(paper=OuterRef("pk")))
+                | by_others(resolved, when="resolved_at", who="resolved_by")
+                | by_others(
+                    Comment.objects.visible().filter(on_paper | Q(question__paper=OuterRef("pk")))
+                )
+            )
+            .annotate(
+                recency=Window(
+                    RowNumber(), partition_by=F("log"), order_by=F("last_activity_at").desc()
+                )
+            )
+            .filter(recency__lte=per_log)
+            .order_by("log__title", "log", "recency")
         )
 
     def search(self, text):

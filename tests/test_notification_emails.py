@@ -1,13 +1,14 @@
 """Notification emails (issue #10, item 3): batched, at most one per person per 10 minutes,
 sent after the response or by `manage.py send_notification_emails`, never failing a request."""
 
+import http.client
 import logging
 import re
 import threading
 import time
 from datetime import timedelta
 from io import StringIO
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.core import mail as outbox
@@ -356,3 +357,42 @@ def test_two_requests_at_once_email_their_common_recipient_once(settings, bob, c
     # The one that found the window closed left its notification for the command.
     assert Notification.objects.filter(recipient=bob).count() == 2
     assert pending(bob) + emails_to(bob)[0].body.count("At once") == 2
+
+
+class VerySlowBackend(EmailBackend):
+    """A mail server that takes three seconds to answer."""
+
+    def send_messages(self, messages):
+        time.sleep(3)
+        return super().send_messages(messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_mail_server_does_not_slow_the_response(live_server, settings, bob, carol, paper):
+    """Over real HTTP: the response is complete long before the three-second email has gone."""
+    settings.EMAIL_BACKEND = "tests.test_notification_emails.VerySlowBackend"
+    note = make_note(paper, by=bob)
+    client = Client()
+    client.force_login(carol)
+    csrf = "a" * 32
+    server = http.client.HTTPConnection(urlsplit(live_server.url).netloc, timeout=10)
+    body = urlencode({"body": "Quick?"})
+    headers = {
+        "Cookie": f"sessionid={client.cookies['sessionid'].value}; csrftoken={csrf}",
+        "X-CSRFToken": csrf,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+    started = time.monotonic()
+    server.request("POST", f"/logs/{paper.log.slug}/comments/on/note/{note.pk}/", body, headers)
+    response = server.getresponse()
+    response.read()
+    took = time.monotonic() - started
+    server.close()
+
+    assert response.status in (200, 302)
+    assert took < 2, took
+    deadline = time.monotonic() + 8
+    while not emails_to(bob) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(emails_to(bob)) == 1

@@ -9,6 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count, Window
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,6 +30,7 @@ from papers.models import (
     InvitationUse,
     Membership,
     Notification,
+    Paper,
     Question,
     ReadingLog,
     Role,
@@ -39,6 +41,8 @@ from papers.views import wants_partial
 OPEN_QUESTIONS_PER_PAGE = 10
 PUBLIC_LOGS_ON_HOME = 20
 UNREAD_ON_HOME = 5
+WAITING_ON_HOME = 5
+CHANGED_PAPERS_PER_LOG = 3
 
 
 # -- Home ---------------------------------------------------------------------
@@ -46,24 +50,20 @@ UNREAD_ON_HOME = 5
 
 @require_safe
 def home(request):
-    """Show the user's logs with what changed since their last visit, and their open questions.
+    """Show the user's logs with what changed since their last visit, and their questions.
 
     Anonymous visitors get a welcome and the public logs. Queries (signed in),
     whatever the number of logs and papers: session, user, memberships with
-    their change counts (one query, correlated subqueries), count of the
-    user's open questions, one page of them, public logs they are not in; and
-    the latest unread notifications when the user has any.
+    their change counts (one query, correlated subqueries), the papers that
+    changed in each (one query, a few a log), the questions waiting for the
+    user with their count (one query, a window), count of the user's open
+    questions, one page of them, public logs they are not in; and the latest
+    unread notifications when the user has any.
     """
     public = ReadingLog.objects.public()
     if not request.user.is_authenticated:
         return render(request, "papers/home.html", {"public_logs": public[:PUBLIC_LOGS_ON_HOME]})
     user = request.user
-    memberships = (
-        Membership.objects.filter(user=user)
-        .select_related("log")
-        .with_changes_since_last_visit()
-        .order_by("log__title")
-    )
     my_logs = ReadingLog.objects.member_of(user)
     open_questions = (
         Question.objects.open()
@@ -72,6 +72,15 @@ def home(request):
         .order_by("-created_at", "-pk")
     )
     page = Paginator(open_questions, OPEN_QUESTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    if wants_partial(request):
+        return render(request, "papers/home.html#my-questions", {"questions_page": page})
+    waiting = list(
+        Question.objects.waiting_for(user)
+        .filter(paper__log__in=my_logs)
+        .annotate(total=Window(Count("pk")))
+        .select_related("paper__log", "author")
+        .order_by("-created_at", "-pk")[:WAITING_ON_HOME]
+    )
     # One query, only when the count on the user row says there is something unread.
     unread = []
     if user.unread_notifications:
@@ -80,19 +89,35 @@ def home(request):
             .readable_by(user)
             .select_related("actor", "paper", "log")[:UNREAD_ON_HOME]
         )
-    template = "papers/home.html"
-    if wants_partial(request):
-        template += "#my-questions"
     return render(
         request,
-        template,
+        "papers/home.html",
         {
-            "memberships": memberships,
+            "memberships": _with_changed_papers(user),
             "questions_page": page,
             "unread_notifications": unread,
+            "waiting": waiting,
+            "waiting_count": waiting[0].total if waiting else 0,
             "public_logs": public.exclude(pk__in=my_logs.values("pk"))[:PUBLIC_LOGS_ON_HOME],
         },
     )
+
+
+def _with_changed_papers(user):
+    """Return user's memberships with their change counts and `changed_papers`: two queries."""
+    memberships = list(
+        Membership.objects.filter(user=user)
+        .select_related("log")
+        .with_changes_since_last_visit()
+        .order_by("log__title")
+    )
+    changed = Paper.objects.changed_since_last_visit(user, per_log=CHANGED_PAPERS_PER_LOG)
+    by_log = {}
+    for paper in changed.select_related("log"):
+        by_log.setdefault(paper.log_id, []).append(paper)
+    for membership in memberships:
+        membership.changed_papers = by_log.get(membership.log_id, [])
+    return memberships
 
 
 # -- Logs: create, settings, delete -------------------------------------------

@@ -238,9 +238,10 @@ def test_home_runs_a_fixed_number_of_queries(client, db, django_assert_num_queri
     _fill(alice, [(carol, Role.MEMBER)], n_logs=size, n_papers=size)
     make_log(alice, title="Public", slug="public", visibility=ReadingLog.Visibility.PUBLIC)
     client.force_login(carol)
-    # 1 session, 2 user, 3 memberships with their change counts (subqueries),
-    # 4 count of her open questions, 5 one page of them, 6 public logs she is not in.
-    with django_assert_num_queries(6):
+    # 1 session, 2 user, 3 count of her open questions, 4 one page of them, 5 questions
+    # waiting for her, 6 memberships with their change counts (subqueries), 7 the papers
+    # that changed in each log, 8 public logs she is not in.
+    with django_assert_num_queries(8):
         response = client.get(reverse("home"))
     assert response.status_code == 200
 
