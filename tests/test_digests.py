@@ -56,12 +56,17 @@ def move_back(when):
 
 
 def send():
+    """Run the command; return the digests sent so far (it sends notification emails too)."""
     call_command("send_digests", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    return list(outbox.outbox)
+    return digests_sent()
+
+
+def digests_sent():
+    return [m for m in outbox.outbox if "digest" in m.subject]
 
 
 def digest_for(user):
-    mails = [m for m in outbox.outbox if m.to == [user.email]]
+    mails = [m for m in digests_sent() if m.to == [user.email]]
     assert len(mails) == 1, [m.subject for m in outbox.outbox]
     return mails[0], mails[0].alternatives[0][0]
 
@@ -124,8 +129,7 @@ def test_every_member_gets_one_and_outsiders_none(last_weeks_activity, mallory):
 
 def test_running_it_twice_sends_each_period_once(last_weeks_activity, carol):
     send()
-    send()
-    assert len(outbox.outbox) == 4
+    assert len(send()) == 4
     sent = DigestSent.objects.get(user=carol)
     start, end = last_week()
     assert (sent.period_start, sent.period_end) == (start, end)
@@ -138,9 +142,7 @@ def test_an_empty_period_is_recorded_but_not_mailed(log, carol):
     move_back(start + timedelta(days=1))
     Membership.objects.exclude(user=carol).update(digest=Membership.Digest.OFF)
 
-    send()
-
-    assert outbox.outbox == []
+    assert send() == []
     assert DigestSent.objects.get(user=carol).items == 0
 
 
@@ -153,7 +155,7 @@ def test_off_sends_nothing_and_daily_covers_yesterday(last_weeks_activity, log, 
 
     send()
 
-    assert [m for m in outbox.outbox if m.to == [alice.email]] == []
+    assert [m for m in digests_sent() if m.to == [alice.email]] == []
     message, _ = digest_for(carol)
     assert "daily digest" in message.subject
     assert "Yesterday's paper" in message.body and "Mamba" not in message.body
@@ -182,7 +184,7 @@ def test_nothing_trashed_hidden_or_from_before_joining(log, alice, bob, carol):
     assert "Kept" in text
     assert "Trashed paper" not in text and "Hidden entry" not in text
     assert "answered or resolved" not in text  # the only reply is hidden
-    assert not [m for m in outbox.outbox if m.to == [newcomer.email]]  # joined after it all
+    assert not [m for m in digests_sent() if m.to == [newcomer.email]]  # joined after it all
     assert DigestSent.objects.get(user=newcomer).period_start == start + timedelta(days=4)
 
 
@@ -207,12 +209,10 @@ def test_a_digest_whose_email_fails_is_sent_by_the_next_run(last_weeks_activity,
         raise OSError("SMTP server away")
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", fail)
-    send()
-    assert outbox.outbox == [] and DigestSent.objects.count() == 0
+    assert send() == [] and DigestSent.objects.count() == 0
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", real_send)
-    send()
-    assert len(outbox.outbox) == 4
+    assert len(send()) == 4
 
 
 def test_after_a_switch_to_daily_it_starts_where_the_last_digest_stopped(log, alice, carol):
@@ -230,10 +230,19 @@ def test_after_a_switch_to_daily_it_starts_where_the_last_digest_stopped(log, al
         assert period == (week_end, day_end)
 
 
+def test_it_also_sends_the_notification_emails_that_are_due(log, bob, carol):
+    note = make_note(make_paper(log, by=bob), by=bob)
+    make_comment(note, by=carol, body="Nice figure.")  # bob gets notification emails at once
+
+    send()
+
+    assert [m.to for m in outbox.outbox] == [[bob.email]]
+    assert "Nice figure." in outbox.outbox[0].body
+
+
 def test_a_member_who_left_gets_no_digest(last_weeks_activity, log, carol):
     Membership.objects.get(user=carol, log=log).remove()
-    send()
-    assert not [m for m in outbox.outbox if m.to == [carol.email]]
+    assert not [m for m in send() if m.to == [carol.email]]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -266,6 +275,6 @@ def test_two_servers_at_once_send_each_digest_once():
             thread.join()
 
     assert errors == []
-    assert sorted(m.to[0] for m in outbox.outbox) == ["bob@example.org", "carol@example.org"]
+    assert sorted(m.to[0] for m in digests_sent()) == ["bob@example.org", "carol@example.org"]
     assert sum(sent for sent, _ in results) == 2
     assert DigestSent.objects.filter(period_end=end).count() == 3  # alice's is empty
