@@ -243,10 +243,9 @@ def email_after_response(user_pk):
 class SendAfterResponseMiddleware:
     """Send the due notification emails a request made, after its response is delivered.
 
-    The WSGI server closes the response once it has sent it; the batch goes
-    from there (Django runs a response's resource closers in close()), so a
-    slow or failing mail server never delays nor fails the request. Someone
-    still within their EMAIL_BATCH waits for `send_notification_emails`.
+    The batches go from `after_response`, so a slow or failing mail server
+    never delays nor fails the request. Someone still within their
+    EMAIL_BATCH waits for `send_notification_emails`.
     """
 
     def __init__(self, get_response):
@@ -260,13 +259,24 @@ class SendAfterResponseMiddleware:
         finally:
             _recipients.reset(token)
         if recipients:
-            response._resource_closers.append(partial(_send_quietly, sorted(recipients)))
+            send = partial(send_notification_batches, user_ids=sorted(recipients))
+            after_response(response, send)
         return response
 
 
-def _send_quietly(user_ids):
-    """Send the batches due to user_ids; log whatever goes wrong (the response has gone)."""
+def after_response(response, then):
+    """Call `then` once the server has sent response, and return response.
+
+    Servers close a response when they have sent it, and Django then runs its
+    resource closers: mail goes from there, so the person waits for none of
+    it. What goes wrong is logged; the response is gone and cannot say it.
+    """
+    response._resource_closers.append(partial(_quietly, then))
+    return response
+
+
+def _quietly(then):
     try:
-        send_notification_batches(user_ids=user_ids)
+        then()
     except Exception:
-        logger.exception("Sending notification emails after a response failed")
+        logger.exception("Sending mail after a response failed")

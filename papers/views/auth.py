@@ -10,11 +10,11 @@ from axes.utils import reset as reset_failures
 from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 
+from papers import mail
 from papers.throttle import LoginThrottle
 
 
@@ -46,20 +46,6 @@ class _ResetLater(auth_forms.PasswordResetForm):
         super().save(**self.options)
 
 
-class _RedirectThen(HttpResponseRedirect):
-    """A redirect that calls `then` after the server has sent it (servers call close() then)."""
-
-    def __init__(self, url, then):
-        super().__init__(url)
-        self.then = then
-
-    def close(self):
-        try:
-            self.then()
-        finally:
-            super().close()
-
-
 @method_decorator(axes_dispatch, name="dispatch")
 class PasswordResetView(_LikeOurForms, auth_views.PasswordResetView):
     """Mail a link to choose a new password, refused from an address that is locked out.
@@ -78,7 +64,7 @@ class PasswordResetView(_LikeOurForms, auth_views.PasswordResetView):
 
     def form_valid(self, form):
         response = super().form_valid(form)  # _ResetLater.save() sends nothing yet
-        return _RedirectThen(response.url, then=form.send)
+        return mail.after_response(response, form.send)
 
 
 class PasswordResetConfirmView(_LikeOurForms, auth_views.PasswordResetConfirmView):
