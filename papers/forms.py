@@ -528,7 +528,7 @@ class AccountForm(NoLabelSuffix, forms.ModelForm):
             )
 
     def delivery_fields(self):
-        """The bound fields of the notification kinds, in the order of Notification.Kind."""
+        """Return the bound fields of the notification kinds, in Notification.Kind order."""
         return [self[f"delivery_{kind.value}"] for kind in Notification.Kind]
 
     def save(self, commit=True):

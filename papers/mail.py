@@ -186,7 +186,7 @@ def _send_batch(user_pk, now):
 
 
 def _still_wanted(user, notification):
-    """Whether a pending notification still deserves an email.
+    """Say whether a pending notification still deserves an email.
 
     Not when it was read on the site meanwhile, when the user has since
     taken its kind off email, or when they have no address (or account) to
