@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from papers import mentions
 from papers.models import (
     COMMENT_TARGETS,
     ChangeLogEntry,
@@ -66,6 +67,7 @@ def paper_add(log, *, by, **fields):
     paper = Paper(log=log, added_by=by, updated_by=by, **fields)
     paper.full_clean(exclude=["log", "number"] if paper.number is None else ["log"])
     paper.save()
+    mentions.record(paper, by=by)
     _record(log, Kind.PAPER_ADDED, f"Added [{paper.number}] {paper.title}", by=by, paper=paper)
     return paper
 
@@ -82,6 +84,7 @@ def note_add(paper, *, by, body, anchor_kind="", anchor_label=""):
         anchor_label=anchor_label,
         position=_next_position(paper.notes.all()),
     )
+    mentions.record(note, by=by)
     paper.touch()
     _record(paper.log, Kind.NOTE_ADDED, f"Note added to [{paper.number}]", by=by, paper=paper)
     return note
@@ -98,6 +101,7 @@ def question_ask(paper, *, by, body, section=""):
         section=section,
         position=_next_position(paper.questions.all()),
     )
+    mentions.record(question, by=by)
     paper.touch()
     _record(
         paper.log, Kind.QUESTION_ASKED, f"Question asked on [{paper.number}]", by=by, paper=paper
@@ -107,17 +111,22 @@ def question_ask(paper, *, by, body, section=""):
 
 @transaction.atomic
 def question_resolve(question, *, by, resolution="", answer=None):
-    """Resolve the question and record it in the log's change log."""
+    """Resolve the question and record it in the log's change log.
+
+    A resolution that mentions the asker for the first time tells them once,
+    as a mention (of the two, the notification that says more).
+    """
     question.resolve(by=by, resolution=resolution, answer=answer)
     paper = question.paper
     paper.touch()
-    Notification.send(
-        question.author,
-        actor=by,
-        kind=Notification.Kind.RESOLVED,
-        item=question,
-        text=resolution or question.body,
-    )
+    if question.author not in mentions.record(question, by=by):
+        Notification.send(
+            question.author,
+            actor=by,
+            kind=Notification.Kind.RESOLVED,
+            item=question,
+            text=resolution or question.body,
+        )
     _record(
         paper.log,
         Kind.QUESTION_RESOLVED,
@@ -157,17 +166,20 @@ def comment_add(target, *, by, body, parent=None):
         **{_target_field(target): target},
     )
     paper.touch()
-    _notify_comment(comment, target, parent, by)
+    mentioned = mentions.record(comment, by=by)
+    _notify_comment(comment, target, parent, by, told={user.pk for user in mentioned})
     return comment
 
 
-def _notify_comment(comment, target, parent, by):
+def _notify_comment(comment, target, parent, by, told):
     """Tell whom a comment concerns: the comment it replies to, the note's or question's author.
 
     One notification per person: a reply to bob's comment under bob's note
-    tells bob once, as a reply.
+    tells bob once, as a reply; one who was told the comment mentions them
+    (`told`, user pks) is not told again. The mention is kept rather than the
+    reply because it is addressed to them, and follows their choice for
+    mentions; with mentions turned off they are told of the reply.
     """
-    told = set()
     recipients = []
     if parent is not None:
         recipients.append((parent.author, Notification.Kind.REPLY))
@@ -200,6 +212,7 @@ def note_to_question(note, *, by):
         created_at=note.created_at,
         position=_next_position(paper.questions.all()),
     )
+    mentions.record(question, by=by, notify=False)  # the same text: told as a note
     # Comments in the trash move too, so a restore puts them on the question.
     Comment.objects_with_deleted.filter(note=note).update(note=None, question=question)
     note.delete()
@@ -219,6 +232,7 @@ def question_to_note(question, *, by):
         created_at=question.created_at,
         position=_next_position(paper.notes.all()),
     )
+    mentions.record(note, by=by, notify=False)  # the same text: told as a question
     Question.objects.filter(pk=question.pk).update(answer=None)
     Comment.objects_with_deleted.filter(question=question).update(question=None, note=note)
     question.delete()
@@ -484,11 +498,14 @@ def question_delete(question, *, by):
 # -- Change log ---------------------------------------------------------------
 
 
+@transaction.atomic
 def changelog_write(log, *, by, date, text):
     """Add a curator's written entry to the log's change log."""
-    return ChangeLogEntry.objects.create(
+    entry = ChangeLogEntry.objects.create(
         log=log, kind=Kind.WRITTEN, date=date, text=text, author=by
     )
+    mentions.record(entry, by=by)
+    return entry
 
 
 @transaction.atomic
@@ -570,6 +587,7 @@ def text_edit(item, *, by, version, restored_from=None, **values):
     columns += [current.RENDERED[name] for name in columns if name in current.RENDERED]
     columns += ["version", "edited_at", "edited_by", "updated_by", "updated_at"]
     current.save(update_fields=columns)
+    mentions.record(current, by=by)  # only members it did not mention before are told
     return current
 
 

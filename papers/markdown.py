@@ -812,6 +812,67 @@ def lower_headings(markup):
     return _HEADING_TAG.sub(lower, markup)
 
 
+# == @mentions ==
+#
+# `@bob` in a text links to bob on the log's members page when bob is a
+# member of the log (issue #10). Anyone else's name, and a name nobody has,
+# stays exactly the text it was, so a text never tells who has an account.
+# Links are made in the sanitized HTML, after nh3: its allowlist gives an
+# author's own `<a>` no class, so no author can forge a mention. A name is
+# Django's username characters, not right after a word character, `@`, `/`
+# or `.` (e-mail addresses, URLs), without a trailing "."; nothing inside a
+# link, code, `kbd` or `samp` is a mention. A tag is skipped whole: nh3
+# escapes `"` in attribute values, so a quoted value ends at the next `"`.
+_MENTION_OR_TAG = re.compile(
+    r'<(?P<close>/?)(?P<tag>[a-z0-9]+)(?:[^>"]|"[^"]*")*>'
+    r"|(?<![\w@/.])@(?P<name>[\w.@+-]{1,150})"
+)
+_NO_MENTIONS_IN = {"a", "code", "pre", "kbd", "samp"}
+
+
+def mention_names(markup):
+    """Return the names `link_mentions` would link in sanitized HTML, if they were members'."""
+    return {name for _, name in _mention_spans(markup) if name}
+
+
+def _mention_spans(markup):
+    """Yield (match, name) for each tag and each candidate mention (name None for tags)."""
+    skipping = 0
+    for match in _MENTION_OR_TAG.finditer(markup):
+        if match["tag"] is not None:
+            if match["tag"] in _NO_MENTIONS_IN:
+                skipping = max(0, skipping + (-1 if match["close"] else 1))
+            continue
+        name = match["name"].rstrip(".")
+        if not skipping and name:
+            yield match, name
+
+
+def link_mentions(markup, links):
+    """Link each `@name` in sanitized HTML that `links(names)` gives a URL for.
+
+    `links` takes the set of names found and returns {name: url} for the ones
+    that are members (papers.models.ReadingLog.mention_links: one query).
+    It is not called when the text names nobody.
+    """
+    spans = list(_mention_spans(markup))
+    if not spans:
+        return markup
+    urls = links({name for _, name in spans})
+    if not urls:
+        return markup
+    pieces, done = [], 0
+    for match, name in spans:
+        url = urls.get(name)
+        if url is None:
+            continue
+        start = match.start()
+        pieces += [markup[done:start], f'<a href="{html.escape(url)}" class="mention">@{name}</a>']
+        done = start + 1 + len(name)
+    pieces.append(markup[done:])
+    return "".join(pieces)
+
+
 _local = threading.local()
 
 
@@ -836,14 +897,20 @@ def _plain(text):
     return _PLAIN_RE.fullmatch(text) and "://" not in text and "www." not in text.lower()
 
 
-def render_markdown(text):
-    """Turn markdown as an author wrote it into safe HTML; show it as typed if that fails."""
+def render_markdown(text, *, mentions=None):
+    """Turn markdown as an author wrote it into safe HTML; show it as typed if that fails.
+
+    `mentions`, when given, links @names of members (see `link_mentions`).
+    """
     if not text or not text.strip():
         return ""
-    if _plain(text):
+    if _plain(text):  # never holds an "@"
         return f"<p>{text}</p>"
     try:
-        return show_images(lower_headings(sanitize_html(_converter().convert(text))))
+        markup = show_images(lower_headings(sanitize_html(_converter().convert(text))))
+        if mentions is not None and "@" in markup:
+            markup = link_mentions(markup, mentions)
+        return markup
     except Exception:
         # A failed conversion leaves parser state behind (a RecursionError
         # left every later list nested): the next render builds a new one.

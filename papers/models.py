@@ -143,10 +143,56 @@ class Versioned(models.Model):
             setattr(self, name, data[name])
         return names
 
-    def render(self):
-        """Render the markdown fields into their `_html` columns."""
+    def render(self, mentions=None):
+        """Render the markdown fields into their `_html` columns, @mentions of members linked.
+
+        `mentions` (a `links` function for render_markdown) defaults to a
+        look-up among the members of the item's log: one query per text that
+        has an "@name" in it, none otherwise.
+        """
+        mentions = mentions or mention_links(lambda: self.mention_log_id)
         for source, target in self.RENDERED.items():
-            setattr(self, target, render_markdown(getattr(self, source)))
+            setattr(self, target, render_markdown(getattr(self, source), mentions=mentions))
+
+    @property
+    def mention_log_id(self):
+        """The log whose members the text can mention."""
+        return self.log_id
+
+
+# At most this many different names of one text are looked up: a text cannot
+# make the look-up query as long as itself.
+MAX_MENTIONS = 100
+
+
+def mention_links(log_id):
+    """Return a `links` function for render_markdown: names of the log's members → their URLs.
+
+    `log_id` is a function, called only when a text names someone, so a note
+    without an "@" never reads its paper. A member's URL is their row on the
+    log's members page; anyone else gets no link, whether or not they exist.
+    """
+
+    def links(names):
+        names = sorted(names)[:MAX_MENTIONS]
+        return _member_urls(Membership.objects.filter(log_id=log_id(), user__username__in=names))
+
+    return links
+
+
+def all_member_links(log_id):
+    """Return a `links` function over all the log's members, read now in one query.
+
+    For many texts at once (an import, a member leaving): no query per text.
+    """
+    urls = _member_urls(Membership.objects.filter(log_id=log_id))
+    return lambda names: {name: urls[name] for name in names if name in urls}
+
+
+def _member_urls(memberships):
+    """Return {username: their row on the log's members page} for the memberships (one query)."""
+    rows = memberships.values_list("user__username", "pk", "log__slug")
+    return {name: reverse("log_members", args=[slug]) + f"#member-{pk}" for name, pk, slug in rows}
 
 
 def json_value(value):
@@ -395,6 +441,7 @@ class Membership(TimeStamped):
         """
         self._keep_an_owner("The last owner cannot be removed: make someone else owner first.")
         self.delete()
+        Mention.unlink(log_id=self.log_id, user_id=self.user_id)
         used = Invitation.objects.filter(log_id=self.log_id, uses__user_id=self.user_id)
         now = timezone.now()
         return used.filter(revoked_at__isnull=True).update(revoked_at=now, updated_at=now)
@@ -857,6 +904,10 @@ class Note(Authored):
     def get_absolute_url(self):
         return self.paper.get_absolute_url() + f"#note-{self.pk}"
 
+    @property
+    def mention_log_id(self):
+        return self.paper.log_id
+
 
 class QuestionQuerySet(models.QuerySet):
     def open(self):
@@ -915,6 +966,8 @@ class Question(Authored):
     objects_with_deleted = QuestionQuerySet.as_manager()
 
     revision_kind = "question"
+    # The resolution is rendered with the body; resolving writes it (RESOLUTION_FIELDS).
+    RENDERED = {"body": "body_html", "resolution": "resolution_html"}
 
     class Meta:
         ordering = ["paper", "position", "pk"]
@@ -932,12 +985,12 @@ class Question(Authored):
     def __str__(self):
         return self.body[:80]
 
-    def save(self, *args, **kwargs):
-        self.resolution_html = render_markdown(self.resolution)
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self):
         return self.paper.get_absolute_url() + f"#question-{self.pk}"
+
+    @property
+    def mention_log_id(self):
+        return self.paper.log_id
 
     def clean(self):
         if self.answer is not None and self.answer.question_id != self.pk:
@@ -1467,6 +1520,33 @@ class Mention(models.Model):
 
     def __str__(self):
         return f"@{self.user} in {self.kind} {self.object_id}"
+
+    # Texts re-rendered per query when a member leaves.
+    UNLINK_BATCH = 500
+
+    @classmethod
+    def unlink(cls, *, log_id, user_id):
+        """Render again the texts of the log that mention the user, who is no member now.
+
+        Their @name becomes plain text. Only the `_html` columns are written
+        (no new version). One query for the log's members, then two per
+        UNLINK_BATCH texts (trash included), however often they were mentioned.
+        """
+        mentions = cls.objects.filter(log_id=log_id, user_id=user_id).order_by("kind", "object_id")
+        by_kind = {}
+        for kind, object_id in mentions.values_list("kind", "object_id"):
+            by_kind.setdefault(kind, []).append(object_id)
+        if not by_kind:
+            return
+        links = all_member_links(log_id)
+        for kind, ids in by_kind.items():
+            model = REVISED_MODELS[kind]
+            for start in range(0, len(ids), cls.UNLINK_BATCH):
+                batch = ids[start : start + cls.UNLINK_BATCH]
+                items = list(model._base_manager.filter(pk__in=batch))
+                for item in items:
+                    item.render(mentions=links)
+                model._base_manager.bulk_update(items, list(model.RENDERED.values()))
 
 
 class DigestSent(models.Model):

@@ -8,12 +8,17 @@ Importing into a log that already has papers adds only what is missing: a
 paper already in the log (same number and title, or same title) gets the
 notes, questions and replies it lacks; everything else is left alone, so
 importing the same file twice changes nothing.
+
+An `@name` of a member of the log is linked as when it is typed, and recorded
+(papers/mentions.py), but an import notifies nobody: the texts were written
+before, elsewhere, and a log of 60,000 notes must not mail its members.
 """
 
 import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -22,6 +27,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import Truncator
 
+from papers import mentions
 from papers.logformat import (
     ChangeLogItem,
     LogDocument,
@@ -47,6 +53,7 @@ from papers.models import (
     Tag,
     TrashItem,
     User,
+    all_member_links,
     unique_slug,
 )
 from papers.undo import id_runs
@@ -88,7 +95,7 @@ def save_document(document, *, owner, log=None, title=None, slug=None, dry_run=F
     try:
         with transaction.atomic():
             # A dry run is rolled back: rendering its markdown would be wasted time.
-            render = _no_html if dry_run else render_markdown
+            render = _no_html if dry_run else None
             result = _save(document, owner=owner, log=log, title=title, slug=slug, render=render)
             if dry_run:
                 raise _DryRun
@@ -148,6 +155,11 @@ def _no_html(text):
     return ""
 
 
+def _renderer(log):
+    """Render markdown with @mentions of the log's members linked, the members read once."""
+    return partial(render_markdown, mentions=all_member_links(log.pk))
+
+
 def _save(document, *, owner, log, title, slug, render):
     result = ImportResult(log=log)
     if log is None:
@@ -165,6 +177,7 @@ def _save(document, *, owner, log, title, slug, render):
         log.save()
     result.warnings = list(document.warnings)
     in_log = _InLog(log, created=result.created_log)
+    render = render or _renderer(log)
 
     # Papers in the trash count: their numbers are theirs, and a paper of the
     # file that is one of them stays out (a curator deleted or merged it).
@@ -235,6 +248,7 @@ def _save(document, *, owner, log, title, slug, render):
         new_papers.append((entry, paper))
     # bulk_create sets the new rows' ids (PostgreSQL, SQLite 3.35+): the undo needs them.
     Paper.objects.bulk_create([p for _, p in new_papers], batch_size=BATCH)
+    mentions.record_imported(log.pk, [p for _, p in new_papers])
     result.counts["papers"] = len(new_papers)
     _save_tags(log, new_papers)
 
@@ -523,6 +537,7 @@ def _save_notes_and_questions(log, new_papers, matched, in_log, *, owner, now, r
     Note.objects.bulk_create(notes, batch_size=BATCH)
     Question.objects.bulk_create(questions, batch_size=BATCH)
     Comment.objects.bulk_create(replies, batch_size=BATCH)
+    mentions.record_imported(log.pk, [*notes, *questions, *replies])
     result.counts.update(
         {"notes": len(notes), "questions": len(questions), "replies": len(replies)}
     )
@@ -551,6 +566,7 @@ def _save_changelog(log, items, in_log, *, owner, result, render):
                 )
             )  # fmt: skip
     ChangeLogEntry.objects.bulk_create(entries, batch_size=BATCH)
+    mentions.record_imported(log.pk, entries)
     result.counts["change-log entries"] = len(entries)
     return entries
 
@@ -783,6 +799,7 @@ def _restore(backup, *, slug):
             created_at=dt(member["created_at"]),
         )  # fmt: skip
     tags = {name: Tag.objects.create(log=log, name=name) for name in backup["tags"]}
+    render = _renderer(log)
 
     papers = {}
     for item in backup["papers"]:
@@ -792,7 +809,7 @@ def _restore(backup, *, slug):
             year=item["year"], read_on=item.get("read_on"),
             source_meta=item.get("source_meta") or {}, curiosity=item["curiosity"],
             curiosity_note=item["curiosity_note"], tldr=item["tldr"],
-            tldr_html=render_markdown(item["tldr"]), status=item["status"],
+            tldr_html=render(item["tldr"]), status=item["status"],
             added_by=user(item["added_by"]), updated_by=user(item["updated_by"]),
             created_at=dt(item["created_at"]), last_activity_at=dt(item["last_activity_at"]),
         )  # fmt: skip
@@ -804,7 +821,7 @@ def _restore(backup, *, slug):
     for item in backup["notes"]:
         notes[item["id"]] = Note(
             paper=papers[item["paper"]], position=item["position"], body=item["body"],
-            body_html=render_markdown(item["body"]), anchor_kind=item["anchor_kind"],
+            body_html=render(item["body"]), anchor_kind=item["anchor_kind"],
             anchor_label=item["anchor_label"], **_authored_in(item, user, dt),
         )  # fmt: skip
     Note.objects.bulk_create(notes.values(), batch_size=BATCH)
@@ -813,8 +830,8 @@ def _restore(backup, *, slug):
     for item in backup["questions"]:
         questions[item["id"]] = Question(
             paper=papers[item["paper"]], position=item["position"], section=item["section"],
-            body=item["body"], body_html=render_markdown(item["body"]), status=item["status"],
-            resolution=item["resolution"], resolution_html=render_markdown(item["resolution"]),
+            body=item["body"], body_html=render(item["body"]), status=item["status"],
+            resolution=item["resolution"], resolution_html=render(item["resolution"]),
             resolved_by=user(item["resolved_by"]), resolved_at=dt(item["resolved_at"]),
             **_authored_in(item, user, dt),
         )  # fmt: skip
@@ -826,7 +843,7 @@ def _restore(backup, *, slug):
             log=log,
             paper=papers.get(item["paper"]), note=notes.get(item["note"]),
             question=questions.get(item["question"]), body=item["body"],
-            body_html=render_markdown(item["body"]), hidden=item["hidden"],
+            body_html=render(item["body"]), hidden=item["hidden"],
             hidden_by=user(item["hidden_by"]), hidden_at=dt(item["hidden_at"]),
             **_authored_in(item, user, dt),
         )  # fmt: skip
@@ -843,7 +860,7 @@ def _restore(backup, *, slug):
     entries = {
         item["id"]: ChangeLogEntry(
             log=log, date=parse_date(item["date"]), text=item["text"],
-            text_html=render_markdown(item["text"]), kind=item["kind"],
+            text_html=render(item["text"]), kind=item["kind"],
             paper=papers.get(item["paper"]), author=user(item["author"]),
             updated_by=user(item["updated_by"]),
             hidden=item["hidden"], created_at=dt(item["created_at"]),
@@ -851,6 +868,8 @@ def _restore(backup, *, slug):
         for item in backup["changelog"]
     }  # fmt: skip
     ChangeLogEntry.objects.bulk_create(entries.values(), batch_size=BATCH)
+    for rows in (papers, notes, questions, comments, entries):
+        mentions.record_imported(log.pk, rows.values())
 
     # auto_now wrote "now" on insert; put back the times the backup recorded.
     for model, items, rows in (

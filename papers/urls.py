@@ -42,6 +42,7 @@ urlpatterns = [
     path("logs/<slug:slug>/settings/", accounts.log_settings, name="log_settings"),
     path("logs/<slug:slug>/delete/", accounts.log_delete, name="log_delete"),
     path("logs/<slug:slug>/members/", accounts.log_members, name="log_members"),
+    path("logs/<slug:slug>/members/names/", accounts.member_names, name="member_names"),
     path("logs/<slug:slug>/members/<int:pk>/role/", accounts.member_role, name="member_role"),
     path("logs/<slug:slug>/members/<int:pk>/remove/", accounts.member_remove, name="member_remove"),
     path(

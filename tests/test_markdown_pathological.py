@@ -261,3 +261,17 @@ def test_one_pass_inline_patterns_and_linear_tables_render_what_python_markdown_
 def test_ordinary_markdown_at_the_size_limit_renders_what_python_markdown_does():
     text = repeat("\n\n".join(ORDINARY) + "\n\n")
     assert renderer._converter().convert(text) == python_markdown().convert(text)
+
+
+def link_everyone(names):
+    return {name: f"/logs/group/members/#member-{len(name)}" for name in names}
+
+
+@pytest.mark.parametrize(
+    "unit", ["@", "@a ", "@a", "@.", "-@", "`@a` ", "a@b ", "[@a](/x) ", "@" + "a" * 200 + " "]
+)
+def test_mentions_at_the_size_limit_render_fast(unit, caplog):
+    text = repeat(unit)
+    html, seconds = cpu_seconds(lambda: render_markdown(text, mentions=link_everyone))
+    assert seconds < 1.0, f"{unit!r}: {seconds:.2f} s"
+    assert html and not caplog.records

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Window
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -236,6 +237,24 @@ def log_members(request, slug):
     if wants_partial(request):
         template += "#members"
     return render(request, template, _members_context(request, log, role))
+
+
+MAX_MENTION_NAMES = 1000  # a reading group is far smaller; a bound all the same
+
+
+@login_required
+@require_GET
+def member_names(request, slug):
+    """List the members' usernames, for the @mention suggestions of a text box (static/js/app.js).
+
+    Fetched once, when someone first types "@" on a page, so no page pays
+    for it. Only for those who write: members, curators and owners.
+    """
+    log, _ = _member_of(request, slug, Role.MEMBER)
+    names = log.memberships.order_by("user__username").values_list("user__username", flat=True)
+    response = JsonResponse({"names": list(names[:MAX_MENTION_NAMES])})
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

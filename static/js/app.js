@@ -214,3 +214,155 @@
   unfoldTarget();
   window.addEventListener("hashchange", unfoldTarget);
 })();
+
+/* @mention suggestions (issue #10). On a log page where the user can write,
+   <body data-mention-names="/logs/<slug>/members/names/"> says where the members'
+   usernames are; they are fetched once, on the first "@" typed. In any text box,
+   while the word before the caret is "@" and the start of a name, a listbox under
+   the box offers the members whose names start so. The box keeps the focus and
+   points at the chosen one (aria-activedescendant): ArrowDown / ArrowUp choose,
+   Enter or Tab puts "@name " in, Escape closes; clicking a name does the same.
+*/
+(function () {
+  "use strict";
+
+  var MAX_SHOWN = 8;
+  // As papers/markdown.py reads a mention: not after a letter, digit, "_", "@", "/" or ".".
+  var TYPED = /(?:^|[^\p{L}\p{N}_@/.])@([\p{L}\p{N}_.@+-]{0,150})$/u;
+  var names = null; // a promise of the usernames
+  var box = null; // the text box the open list belongs to
+  var list = null;
+  var shown = [];
+  var active = 0;
+
+  function source() {
+    return document.body.getAttribute("data-mention-names");
+  }
+
+  function load() {
+    if (!names) {
+      names = fetch(source(), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          return response.ok ? response.json() : { names: [] };
+        })
+        .then(function (data) {
+          return data.names || [];
+        })
+        .catch(function () {
+          names = null; // try again on the next "@"
+          return [];
+        });
+    }
+    return names;
+  }
+
+  function typed(textarea) {
+    if (textarea.selectionStart !== textarea.selectionEnd) return null;
+    var match = TYPED.exec(textarea.value.slice(0, textarea.selectionStart));
+    return match ? match[1] : null;
+  }
+
+  function close() {
+    if (list) list.remove();
+    if (box) {
+      box.removeAttribute("aria-activedescendant");
+      box.removeAttribute("aria-controls");
+    }
+    box = list = null;
+    shown = [];
+  }
+
+  function choose(index) {
+    active = (index + shown.length) % shown.length;
+    Array.prototype.forEach.call(list.children, function (option, i) {
+      option.setAttribute("aria-selected", i === active ? "true" : "false");
+    });
+    box.setAttribute("aria-activedescendant", list.children[active].id);
+    list.children[active].scrollIntoView({ block: "nearest" });
+  }
+
+  function show(textarea, matches) {
+    close();
+    if (!matches.length) return;
+    box = textarea;
+    shown = matches;
+    list = document.createElement("ul");
+    list.id = "mention-list";
+    list.className = "mention-list";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", "Members to mention");
+    matches.forEach(function (name, i) {
+      var option = document.createElement("li");
+      option.id = "mention-option-" + i;
+      option.setAttribute("role", "option");
+      option.textContent = "@" + name;
+      list.appendChild(option);
+    });
+    textarea.insertAdjacentElement("afterend", list);
+    textarea.setAttribute("aria-autocomplete", "list");
+    textarea.setAttribute("aria-controls", list.id);
+    choose(0);
+  }
+
+  function insert(index) {
+    var textarea = box;
+    var end = textarea.selectionStart;
+    var start = end - (typed(textarea) || "").length;
+    textarea.setRangeText(shown[index] + " ", start, end, "end");
+    close();
+    textarea.focus();
+    // As if typed: the live preview follows, and the list stays closed.
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function suggest(textarea) {
+    var start = typed(textarea);
+    if (start === null) {
+      if (box === textarea) close();
+      return;
+    }
+    load().then(function (all) {
+      if (typed(textarea) !== start || document.activeElement !== textarea) return;
+      var lower = start.toLowerCase();
+      var matches = all.filter(function (name) {
+        return name.toLowerCase().startsWith(lower);
+      });
+      show(textarea, matches.slice(0, MAX_SHOWN));
+    });
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.tagName === "TEXTAREA" && source()) suggest(event.target);
+  });
+
+  // Capture phase: the list's keys are handled before a form's own (Enter, Escape).
+  document.addEventListener(
+    "keydown",
+    function (event) {
+      if (!list || event.target !== box || event.altKey || event.ctrlKey || event.metaKey) return;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        choose(active + (event.key === "ArrowDown" ? 1 : -1));
+      } else if ((event.key === "Enter" || event.key === "Tab") && !event.shiftKey) {
+        insert(active);
+      } else if (event.key === "Escape") {
+        close();
+      } else {
+        return;
+      }
+      event.preventDefault();
+      event.stopPropagation();
+    },
+    true
+  );
+
+  document.addEventListener("mousedown", function (event) {
+    var option = list && event.target.closest && event.target.closest("#mention-list [role=option]");
+    if (!option) return;
+    event.preventDefault(); // the box keeps the focus
+    insert(Array.prototype.indexOf.call(list.children, option));
+  });
+
+  document.addEventListener("focusout", function (event) {
+    if (event.target === box) close();
+  });
+})();

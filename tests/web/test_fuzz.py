@@ -144,6 +144,7 @@ READS = {
     "log_settings": "| title description visibility",
     "log_delete": "| confirm",
     "log_members": "|",
+    "member_names": "|",
     "member_role": "| m{membership}-role",
     "member_remove": "|",
     "invitation_create": "| role days max_uses",

@@ -161,6 +161,7 @@ PERMISSION_CASES = {
     "log_settings": case(OWNER, LOG, GET_POST),
     "log_delete": case(OWNER, LOG, POST),
     "log_members": case(VIEWER, LOG),
+    "member_names": case(MEMBER, LOG),
     "member_role": case(OWNER, MEMBERSHIP, POST),
     "member_remove": case(OWNER, MEMBERSHIP, POST),
     "invitation_create": case(OWNER, LOG, POST),

@@ -73,7 +73,11 @@ class Command(BaseCommand):
 
 
 def _conversation(log, users):
-    """Start a conversation on paper [1], so that alice and bob find notifications at once."""
+    """Start a conversation on paper [1], so that alice and bob find notifications at once.
+
+    carol's reply mentions bob and bob's question mentions alice: both are
+    told as mentions (bob once, though it is also a reply to him).
+    """
     paper = log.papers.order_by("number").first()
     note = paper.notes.order_by("position").first() if paper else None
     if note is None:
@@ -86,6 +90,11 @@ def _conversation(log, users):
     actions.comment_add(
         note,
         by=users["carol"],
-        body="The authors' own, from their introduction. Happy to present it.",
+        body="@bob the authors' own, from their introduction. Happy to present it.",
         parent=asked,
+    )
+    actions.question_ask(
+        paper,
+        by=users["bob"],
+        body="@alice, should Thursday compare this with a retrieval-augmented model?",
     )

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from papers.markdown import render_markdown
+from papers.models import mention_links
 
 
 def rendered_fields(model):
@@ -56,8 +57,10 @@ class Command(BaseCommand):
 def _render(row, fields):
     """Render the row's markdown fields again; say whether any rendering changed."""
     changed = False
+    # @mentions of members stay links (a text with one reads its log's members).
+    mentions = mention_links(lambda: row.mention_log_id) if hasattr(row, "mention_log_id") else None
     for source, target in fields:
-        html = render_markdown(getattr(row, source))
+        html = render_markdown(getattr(row, source), mentions=mentions)
         changed |= html != getattr(row, target)
         setattr(row, target, html)
     return changed
