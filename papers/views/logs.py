@@ -11,7 +11,14 @@ from django.views.decorators.http import require_GET, require_POST
 from papers import actions
 from papers.forms import PaperAddForm, PaperFilterForm, WatchForm
 from papers.markdown import render_markdown, too_long
-from papers.models import Membership, Role, get_log_for_user, membership_visited, role_allows
+from papers.models import (
+    Membership,
+    Role,
+    get_log_for_user,
+    membership_visited,
+    mention_links,
+    role_allows,
+)
 from papers.views import query_without_page, wants_partial
 
 PAPERS_PER_PAGE = 50
@@ -117,12 +124,16 @@ def paper_add(request, slug):
 @login_required
 @require_POST
 def markdown_preview(request, slug):
-    """Render what is being typed as it will look (sanitized) for a preview box."""
-    get_log_for_user(request.user, slug, need=Role.MEMBER)
+    """Render what is being typed as it will look (sanitized) for a preview box.
+
+    @mentions of members are links, as they will be once saved (a query only
+    when the text names someone).
+    """
+    log, _ = get_log_for_user(request.user, slug, need=Role.MEMBER)
     text = next((request.POST[k] for k in ("body", "text", "tldr") if k in request.POST), "")
     if message := too_long(text, "A text"):
         return HttpResponse(f'<p class="alert">{message}</p>', status=422)
-    html = render_markdown(text)
+    html = render_markdown(text, mentions=mention_links(lambda: log.pk))
     return HttpResponse(html or '<p class="muted">Nothing to preview yet.</p>')
 
 

@@ -2,11 +2,15 @@
 
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from papers.models import Comment, Membership, Mention, Note, Notification, Paper, Question, User
 from tests.conftest import make_comment, make_log, make_note, make_question, make_user
+from tests.test_concurrent_edits import at_once, post
 
 
 def member_link(log, user):
@@ -217,3 +221,30 @@ def test_the_demo_has_mentions_for_alice_and_bob(db, client):
     client.force_login(User.objects.get(username="bob"))
     page = client.get(told.get(recipient__username="bob").url.split("#")[0]).content.decode()
     assert 'class="mention">@bob</a> the authors' in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_curators_saving_the_same_new_mention_at_once_tell_dave_once(log, paper, carol, dave):
+    """PostgreSQL, threads: text_edit's row lock orders the saves; the later ones see the rows."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite runs one writer at a time, so there is no race")
+    editors = [make_user(f"curator{i}") for i in range(6)]
+    for user in editors:
+        Membership.objects.create(log=log, user=user, role="curator")
+    note = make_note(paper, by=carol, body="Ask someone.")
+    url = reverse("note_edit", args=[log.slug, note.pk])
+    clients = [Client() for _ in editors]
+    for client, user in zip(clients, editors, strict=True):
+        client.force_login(user)
+    # The same text from the same version is no conflict: every save succeeds.
+    statuses = at_once(*(post(c, url, {"version": 1, "body": "Ask @dave."}) for c in clients))
+    assert statuses == [200] * len(editors)
+    assert len(mentions_of(dave)) == 1
+    assert Mention.objects.filter(kind="note", object_id=note.pk, user=dave).count() == 1
+
+
+def test_the_preview_links_members_as_the_saved_text_will(client, carol, bob, mallory, log):
+    client.force_login(carol)
+    url = reverse("markdown_preview", args=["group"])
+    html = client.post(url, {"body": "Hi @bob and @mallory"}).content.decode()
+    assert html == f"<p>Hi {member_link(log, bob)} and @mallory</p>"
