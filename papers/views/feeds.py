@@ -29,7 +29,14 @@ FEED_KEY = re.compile(r"[0-9]{1,18}-[0-9a-f]{40}")
 
 
 class AtomFeed(Atom1Feed):
-    """Atom with each item's HTML as <content>, which feed readers show whole."""
+    """Atom with each item's HTML as <content>, which feed readers show whole.
+
+    The stored HTML links within the site by path (a mention, a [3]); xml:base
+    makes those links absolute for a reader.
+    """
+
+    def root_attributes(self):
+        return {**super().root_attributes(), "xml:base": settings.SITE_URL + "/"}
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)

@@ -73,6 +73,13 @@ def test_the_activity_feed_of_a_public_log_is_valid_atom_with_absolute_links(
     assert feed.feed.title == "Group reading log: activity"
 
 
+def test_links_within_the_site_in_the_content_resolve_to_it(client, log, paper, carol):
+    make_public(log)
+    make_note(paper, by=carol, body="See [the papers](/logs/group/).")
+    (note, _) = parse(client.get(feed_url("activity_feed", log))).entries
+    assert f'href="{SITE}/logs/group/"' in note.content[0].value
+
+
 def test_entry_ids_stay_the_same_when_a_paper_is_renamed(client, log, paper, carol, activity):
     make_public(log)
     before = [e.id for e in parse(client.get(feed_url("activity_feed", log))).entries]
