@@ -396,3 +396,18 @@ def test_a_slow_mail_server_does_not_slow_the_response(live_server, settings, bo
     while not emails_to(bob) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert len(emails_to(bob)) == 1
+
+
+@pytest.mark.parametrize("comments", [1, 6])
+def test_a_batch_costs_the_same_queries_whatever_it_holds(
+    bob, carol, paper, comments, django_assert_num_queries
+):
+    note = make_note(paper, by=bob)
+    for n in range(comments):
+        actions.comment_add(note, by=carol, body=f"Comment {n}")
+    # Who is due; then, for bob, in a savepoint: his locked row, which of his
+    # pending ones he can read, them with who and where, marking them sent,
+    # his last_emailed_at.
+    with django_assert_num_queries(8):
+        assert mail.send_notification_batches() == 1
+    assert emails_to(bob)[0].subject.startswith(f"{comments} new notification")
