@@ -141,7 +141,7 @@ def send_notification_batches(now=None, user_ids=None):
     if user_ids is not None:
         due = due.filter(recipient_id__in=user_ids)
     sent = 0
-    for user_pk in set(due.values_list("recipient_id", flat=True)):
+    for user_pk in due.order_by("recipient_id").values_list("recipient_id", flat=True).distinct():
         try:
             sent += _send_batch(user_pk, now)
         except Exception:
