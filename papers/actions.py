@@ -376,7 +376,9 @@ def papers_merge(papers, *, by):
              "questions": questions, "comments": comments, "entries": entries}
         )  # fmt: skip
     values = {name: getattr(kept, name) for name in kept.REVISED_FIELDS if name != "tags"}
-    kept = text_edit(kept, by=by, version=kept.version, **values, tags=sorted(tags))
+    kept = text_edit(
+        kept, by=by, version=kept.version, tell_mentioned=False, **values, tags=sorted(tags)
+    )
     after = kept.revision_data()
     changed = [name for name in after if after[name] != before[name]]
     titles = ", ".join(f"[{p.number}]" for p in others)
@@ -540,14 +542,16 @@ def _log_id(item):
 
 
 @transaction.atomic
-def text_edit(item, *, by, version, restored_from=None, **values):
+def text_edit(item, *, by, version, restored_from=None, tell_mentioned=True, **values):
     """Save new values of an item's revised fields if nobody saved them since `version`.
 
     The row is locked while the version is checked, and only the columns that
     changed are written, so a concurrent hide, resolve or move is never undone.
     The text before the first edit and after each one is kept as a Revision.
     Raises EditConflict, changing nothing, when one of the fields being saved
-    differs from what it was at `version`. Returns the item as saved.
+    differs from what it was at `version`. Returns the item as saved. Members
+    the text newly mentions are told, unless `tell_mentioned` is false (a
+    merge copies a text someone else wrote, who told them already).
     """
     current = _locked(item)
     before = current.revision_data()
@@ -587,7 +591,7 @@ def text_edit(item, *, by, version, restored_from=None, **values):
     columns += [current.RENDERED[name] for name in columns if name in current.RENDERED]
     columns += ["version", "edited_at", "edited_by", "updated_by", "updated_at"]
     current.save(update_fields=columns)
-    mentions.record(current, by=by)  # only members it did not mention before are told
+    mentions.record(current, by=by, notify=tell_mentioned)
     return current
 
 

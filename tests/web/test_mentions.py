@@ -9,7 +9,14 @@ from django.test import Client
 from django.urls import reverse
 
 from papers.models import Comment, Membership, Mention, Note, Notification, Paper, Question, User
-from tests.conftest import make_comment, make_log, make_note, make_question, make_user
+from tests.conftest import (
+    make_comment,
+    make_log,
+    make_note,
+    make_paper,
+    make_question,
+    make_user,
+)
 from tests.test_concurrent_edits import at_once, post
 
 
@@ -248,3 +255,17 @@ def test_the_preview_links_members_as_the_saved_text_will(client, carol, bob, ma
     url = reverse("markdown_preview", args=["group"])
     html = client.post(url, {"body": "Hi @bob and @mallory"}).content.decode()
     assert html == f"<p>Hi {member_link(log, bob)} and @mallory</p>"
+
+
+def test_a_merge_copying_a_tldr_tells_nobody_again(admin_user, carol, bob, log):
+    kept = make_paper(log, by=carol, title="Attention Is All You Need", url="")
+    duplicate = make_paper(log, by=carol, title="Attention (dup)", tldr="Ask @bob.")
+    assert len(mentions_of(bob)) == 1
+    admin = Client()
+    admin.force_login(admin_user)
+    url = reverse("admin:papers_paper_changelist")
+    data = {"action": "merge_papers", "_selected_action": [kept.pk, duplicate.pk]}
+    assert admin.post(url, {**data, "apply": "1", "confirm": "on"}).status_code == 302
+    kept.refresh_from_db()
+    assert member_link(log, bob) in kept.tldr_html
+    assert len(mentions_of(bob)) == 1
