@@ -2,6 +2,8 @@
 
     python benchmarks/pages.py --papers 5000 --notes 12 --questions 3 --repeat 20
 
+    python benchmarks/pages.py --only poll --repeat 200    # the live polls alone
+
 Imports a synthetic log into a fresh SQLite file, then requests each page
 `--repeat` times as its owner and prints the median and worst time and the
 number of SQL queries. Figures are recorded in docs/performance.md.
@@ -9,6 +11,7 @@ number of SQL queries. Figures are recorded in docs/performance.md.
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -25,6 +28,7 @@ def main():
     parser.add_argument("--notes", type=int, default=12)
     parser.add_argument("--questions", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--only", default="", help="time only the pages whose name has this")
     args = parser.parse_args()
 
     folder = tempfile.mkdtemp(prefix="readinglog-bench-")
@@ -39,7 +43,7 @@ def main():
     from django.test import Client
     from generate_log import generate
 
-    from papers.models import User
+    from papers.models import Question, User
     from papers.transfer import import_markdown
 
     settings.ALLOWED_HOSTS = ["testserver"]
@@ -51,6 +55,13 @@ def main():
     client.force_login(owner)
     middle = args.papers // 2
     past, future = "2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z"
+    # What a page shows, sent by each live poll (static/js/app.js): 204 while it is right.
+    # A page's first poll dates its question badge (data-since); the later ones send that.
+    first = client.get(f"/updates/?log={log.slug}&questions=0").content.decode()
+    log_since = re.search(r'data-since="(\d+)"', first).group(1)
+    questions = Question.objects.in_log(log).open().count()
+    shown = f"unread=0&questions={questions}&log_since={log_since}"
+    paper_updates = f"/logs/{log.slug}/papers/{middle}/updates/"
     pages = {
         "log page": f"/logs/{log.slug}/",
         "log page, search": f"/logs/{log.slug}/?q=attention+gradient&sort=activity",
@@ -58,13 +69,17 @@ def main():
         f"paper page [{middle}]": f"/logs/{log.slug}/papers/{middle}/",
         "questions page": f"/logs/{log.slug}/questions/",
         "change log": f"/logs/{log.slug}/changelog/",
-        "live poll, nothing new": f"/logs/{log.slug}/papers/{middle}/updates/?since={future}",
-        "live poll, changes": f"/logs/{log.slug}/papers/{middle}/updates/?since={past}",
+        "live poll, nothing new": f"{paper_updates}?since={future}&{shown}",
+        "live poll, changes": f"{paper_updates}?since={past}&{shown}",
+        "counts poll, nothing new": f"/updates/?log={log.slug}&{shown}",
+        "counts poll, changes": f"/updates/?log={log.slug}&unread=0&questions=0&log_since=0",
         "home": "/",
     }
     print(f"{args.papers} papers, {args.papers * args.notes} notes; {args.repeat} requests each")
     print(f"{'page':<28} {'median':>8} {'worst':>8} {'queries':>8}  status")
     for name, url in pages.items():
+        if args.only not in name:
+            continue
         times = []
         for _ in range(args.repeat):
             reset_queries()

@@ -35,6 +35,8 @@ urlpatterns = [
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),
     path("unsubscribe/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
+    # The counts every page shows (header, log nav), polled (papers/views/updates.py)
+    path("updates/", updates.updates, name="updates"),
     # The user's own settings: email, notification deliveries, feed links (papers/views/account.py)
     path("account/", account.account_settings, name="account_settings"),
     path("account/feed-links/reset/", account.feed_token_reset, name="feed_token_reset"),

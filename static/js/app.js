@@ -22,6 +22,19 @@
      the server or could not be sent says "Not saved", and that the typed text is
      still in the form. Background requests marked `data-quiet-errors` (the
      live-update poll) stay silent: the next one retries.
+
+   Live updates (papers/views/updates.py):
+   - The page's poller ([data-poll]: #page-poller in base.html, #paper-poller on the
+     paper page) gets a "poll" event every 3 s while the tab is visible, every 60 s
+     while it is hidden, and at once when the tab shows again. Each poll sends what
+     the page shows: ?unread= (the header's count), ?log=, ?questions= and
+     ?log_since= (the log nav's badge); the server answers 204 while that is right.
+   - What a poll brings that the page did not have (a note, question or comment,
+     by its id) is highlighted (.is-new, a CSS flash) and keeps a "new" marker until
+     it has been in view and is scrolled past; a folded thread holding it shows the
+     marker on its summary. Markers survive later swaps of the same item.
+   - "2 new replies on [3]" is announced through #announcer; a count that changed
+     (header, badge) flashes.
 */
 (function () {
   "use strict";
@@ -74,7 +87,192 @@
     focusIn(root);
     announceIn(root);
     titleCount(root);
+    liveLoad(root);
   });
+
+  // -- live updates: the poll's schedule --
+  var POLL_VISIBLE = 3000;
+  var POLL_HIDDEN = 60000;
+  var pollTimer = null;
+
+  function pollDelay() {
+    return document.visibilityState === "hidden" ? POLL_HIDDEN : POLL_VISIBLE;
+  }
+
+  function schedulePoll() {
+    window.clearTimeout(pollTimer);
+    pollTimer = window.setTimeout(poll, pollDelay());
+  }
+
+  function poll() {
+    var poller = document.querySelector("[data-poll]");
+    if (poller && window.htmx) window.htmx.trigger(poller, "poll");
+    schedulePoll();
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") schedulePoll();
+    else poll(); // catch up at once
+  });
+  document.addEventListener("DOMContentLoaded", schedulePoll);
+
+  // What the page shows goes with each poll, so the answer is 204 while it is right.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-poll")) return;
+    var params = event.detail.parameters;
+    var link = document.getElementById("nav-notifications");
+    if (link) params.unread = link.getAttribute("data-unread") || "0";
+    var badge = document.getElementById("lognav-question-badge");
+    if (badge) {
+      params.log = badge.getAttribute("data-log");
+      params.questions = badge.getAttribute("data-count") || "0";
+      if (badge.hasAttribute("data-since")) params.log_since = badge.getAttribute("data-since");
+    }
+  });
+
+  // -- live updates: what arrived --
+  var ITEM = /^(note|question|comment)-\d+$/;
+  var known = null; // ids on the page when a poll's answer is about to be swapped in
+  var arrived = null; // what that answer brought
+  var unseen = new Set(); // ids of items still marked "new"
+
+  function itemIds() {
+    var ids = new Set();
+    document.querySelectorAll("[id]").forEach(function (el) {
+      if (ITEM.test(el.id)) ids.add(el.id);
+    });
+    return ids;
+  }
+
+  function kindOf(el) {
+    var kind = el.id.split("-")[0];
+    if (kind !== "comment") return kind;
+    return el.closest(".thread-toggle, .replies") ? "reply" : "comment";
+  }
+
+  var observer =
+    window.IntersectionObserver &&
+    new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        var el = entry.target;
+        if (entry.isIntersecting && document.visibilityState === "visible") {
+          el.setAttribute("data-seen", "");
+        } else if (!entry.isIntersecting && el.hasAttribute("data-seen")) {
+          unmark(el); // it was in view, and has been scrolled past
+        }
+      });
+    });
+
+  function mark(el) {
+    if (!el.querySelector(":scope > .new-marker")) {
+      var marker = document.createElement("span");
+      marker.className = "new-marker";
+      marker.textContent = "new";
+      el.insertBefore(marker, el.firstChild);
+    }
+    el.classList.add("has-new");
+    if (el.id) unseen.add(el.id);
+    if (observer) observer.observe(el);
+  }
+
+  function unmark(el) {
+    var marker = el.querySelector(":scope > .new-marker");
+    if (marker) marker.remove();
+    el.classList.remove("has-new");
+    el.removeAttribute("data-seen");
+    if (el.id) unseen.delete(el.id);
+    if (observer) observer.unobserve(el);
+  }
+
+  // A folded thread says on its summary that it holds something new.
+  function markFolded(el) {
+    var thread = el.parentElement && el.parentElement.closest("details.thread-toggle:not([open])");
+    var summary = thread && thread.querySelector(":scope > summary");
+    if (!summary) return;
+    summary.classList.add("is-new");
+    mark(summary);
+  }
+
+  document.addEventListener(
+    "toggle",
+    function (event) {
+      var details = event.target;
+      if (!details.matches || !details.matches("details.thread-toggle") || !details.open) return;
+      var summary = details.querySelector(":scope > summary");
+      if (summary) unmark(summary);
+    },
+    true
+  );
+
+  // The counts a poll may bring, by the attribute that holds the number.
+  var COUNTERS = [
+    ["nav-notifications", "data-unread"],
+    ["lognav-question-badge", "data-count"],
+  ];
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var elt = event.detail.elt;
+    if (!event.detail.shouldSwap || !elt || !elt.hasAttribute || !elt.hasAttribute("data-poll")) {
+      return;
+    }
+    known = itemIds();
+    arrived = { label: elt.getAttribute("data-label") || "", counts: {}, scheduled: false, shown: {} };
+    COUNTERS.forEach(function (counter) {
+      var el = document.getElementById(counter[0]);
+      if (el) arrived.shown[counter[0]] = el.getAttribute(counter[1]);
+    });
+  });
+
+  var WORDS = {
+    note: ["note", "notes"],
+    question: ["question", "questions"],
+    comment: ["comment", "comments"],
+    reply: ["reply", "replies"],
+  };
+
+  function announceArrivals() {
+    var counts = arrived.counts;
+    var parts = Object.keys(WORDS)
+      .filter(function (kind) {
+        return counts[kind];
+      })
+      .map(function (kind) {
+        return counts[kind] + " new " + WORDS[kind][counts[kind] === 1 ? 0 : 1];
+      });
+    if (parts.length) announce(parts.join(" and ") + (arrived.label ? " on " + arrived.label : ""));
+    known = arrived = null;
+  }
+
+  function liveLoad(root) {
+    if (!root.querySelectorAll) return;
+    var items = Array.prototype.slice.call(root.querySelectorAll("[id]"));
+    items.unshift(root);
+    items.forEach(function (el) {
+      if (!ITEM.test(el.id)) return;
+      if (known && !known.has(el.id)) {
+        el.classList.add("is-new");
+        mark(el);
+        markFolded(el);
+        var kind = kindOf(el);
+        arrived.counts[kind] = (arrived.counts[kind] || 0) + 1;
+      } else if (unseen.has(el.id)) {
+        mark(el); // re-rendered by a later swap: still new to the member
+        markFolded(el);
+      }
+    });
+    if (!known) return;
+    COUNTERS.forEach(function (counter) {
+      if (root.id === counter[0] && root.getAttribute(counter[1]) !== arrived.shown[counter[0]]) {
+        root.classList.add("is-new"); // the number changed: flash it
+      }
+    });
+    // htmx loads every region of one answer in a row: once all are in, say what came.
+    if (!arrived.scheduled) {
+      arrived.scheduled = true;
+      window.setTimeout(announceArrivals, 0);
+    }
+  }
 
   document.addEventListener("announce", function (event) {
     var detail = event.detail || {};

@@ -1,7 +1,7 @@
 /* The paper page's small behaviours (loaded by paper_detail.html; no inline scripts).
 
-   - Live updates: #paper-poller polls every 3 s; it skips a poll while the tab
-     is hidden (and polls at once when the tab shows again).
+   - Live updates: #paper-poller polls as app.js schedules it (every 3 s, slower in a
+     hidden tab) and app.js highlights what arrives; this file keeps forms and focus.
    - A live update never clobbers a form being used: before an out-of-band swap,
      any open form in the region (marked data-keep, focused, or with typed text)
      is moved into the fresh markup in place of its stale twin (same id).
@@ -18,11 +18,6 @@
 */
 (function () {
   "use strict";
-
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var elt = event.detail && event.detail.elt;
-    if (elt && elt.id === "paper-poller" && document.hidden) event.preventDefault();
-  });
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.xhr && event.detail.xhr.status === 422) {

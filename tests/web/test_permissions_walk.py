@@ -188,6 +188,9 @@ PERMISSION_CASES = {
     "comment_hide": case(CURATOR, COMMENT, POST),
     "comment_move": case(CURATOR, COMMENT, GET_POST),
     "paper_updates": case(VIEWER, PAPER, public=True),
+    # ?log= is a query parameter: a private log's counts refuse non-members in
+    # tests/web/test_updates_counts.py; without it there is nothing to refuse.
+    "updates": case(ANYONE),
     # -- Questions (papers/views/questions.py)
     "question_ask": case(MEMBER, PAPER, POST),
     "log_questions": case(VIEWER, LOG, public=True),
