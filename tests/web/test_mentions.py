@@ -269,3 +269,11 @@ def test_a_merge_copying_a_tldr_tells_nobody_again(admin_user, carol, bob, log):
     kept.refresh_from_db()
     assert member_link(log, bob) in kept.tldr_html
     assert len(mentions_of(bob)) == 1
+
+
+def test_bob_reads_the_mention_on_his_notifications_page(client, carol, bob, paper):
+    client.force_login(carol)
+    add_note(client, paper, "Figure 4: @bob, is this the decoder?")
+    client.force_login(bob)
+    page = client.get(reverse("notification_list")).content.decode()
+    assert "<strong>carol</strong> mentioned you" in page and "is this the decoder?" in page
