@@ -16,7 +16,7 @@ trash (a whole paper) is dated by its TrashItem.
 
 import re
 
-from django.db.models import F, Max, OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.dateparse import parse_datetime
@@ -57,14 +57,15 @@ def _log_row(request, log_ref):
     """Annotations for the one query of a poll: the user's role in the log `log_ref`
     points to (None: not a member) and the log's two latest activities."""
     user_id = request.user.pk if request.user.is_authenticated else None
-    role = Membership.objects.filter(log=log_ref, user_id=user_id).values("role")[:1]
+    # No ordering (Membership's default joins the log and the user to sort one row),
+    # and the latest by its index (log, -moment) rather than a MAX over the log.
+    role = Membership.objects.filter(log=log_ref, user_id=user_id).order_by().values("role")
 
     def latest(queryset, field):
-        latest = queryset.filter(log=log_ref).order_by().values("log").annotate(at=Max(field))
-        return Subquery(latest.values("at")[:1])
+        return Subquery(queryset.filter(log=log_ref).order_by(f"-{field}").values(field)[:1])
 
     return {
-        "member_role": Subquery(role),
+        "member_role": Subquery(role[:1]),
         "papers_active": latest(Paper.objects_with_deleted, "last_activity_at"),
         "trash_active": latest(TrashItem.objects, "deleted_at"),
     }
