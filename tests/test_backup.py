@@ -55,7 +55,9 @@ def build_site():
     actions.question_resolve(question, by=carol, answer=answer)
     reply = make_comment(answer, by=carol, body="Thanks!", parent=answer)
     actions.comment_set_hidden(make_comment(note, by=dave, body="spam"), True, by=bob)
-    actions.comment_edit(reply, by=carol, version=reply.version, body="Thanks, bob!")
+    actions.comment_edit(
+        reply, by=carol, version=reply.version, body="Thanks, @bob!"
+    )  # a Mention row
     entry = actions.changelog_write(log, by=bob, date=date(2024, 7, 1), text="Tidied")
     actions.changelog_edit(entry, by=bob, version=entry.version, date=entry.date, text="Tidy")
 
