@@ -830,13 +830,8 @@ _MENTION_OR_TAG = re.compile(
 _NO_MENTIONS_IN = {"a", "code", "pre", "kbd", "samp"}
 
 
-def mention_names(markup):
-    """Return the names `link_mentions` would link in sanitized HTML, if they were members'."""
-    return {name for _, name in _mention_spans(markup) if name}
-
-
 def _mention_spans(markup):
-    """Yield (match, name) for each tag and each candidate mention (name None for tags)."""
+    """Yield (match, name) for each `@name` outside links and code, in sanitized HTML."""
     skipping = 0
     for match in _MENTION_OR_TAG.finditer(markup):
         if match["tag"] is not None:
@@ -852,7 +847,7 @@ def link_mentions(markup, links):
     """Link each `@name` in sanitized HTML that `links(names)` gives a URL for.
 
     `links` takes the set of names found and returns {name: url} for the ones
-    that are members (papers.models.ReadingLog.mention_links: one query).
+    that are members (papers.models.mention_links: one query).
     It is not called when the text names nobody.
     """
     spans = list(_mention_spans(markup))
