@@ -14,9 +14,11 @@ moved. Every action on a paper bumps Paper.last_activity_at; what goes to the
 trash (a whole paper) is dated by its TrashItem.
 """
 
+import functools
 import re
+from datetime import UTC, datetime
 
-from django.db.models import F, OuterRef, Subquery
+from django.db import connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.dateparse import parse_datetime
@@ -34,6 +36,7 @@ from papers.views.paper import TEMPLATE, get_paper, paper_page_context
 
 COUNTS_TEMPLATE = "papers/_live_counts.html"
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")  # what ReadingLog.slug (a SlugField) holds
+PAPER_NUMBER_MAX = 2**31 - 1  # Paper.number is a PositiveIntegerField
 
 
 def _since(value):
@@ -49,31 +52,76 @@ def _since(value):
     return int(moment.timestamp() * 1000) if moment and moment.tzinfo else 0
 
 
-def _ms(moment):
-    return int(moment.timestamp() * 1000) if moment else 0
+def _ms(value):
+    """Epoch milliseconds of a date-time read by raw SQL (SQLite gives text, in UTC)."""
+    if value is None:
+        return 0
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return int(value.timestamp() * 1000)
 
 
-def _log_row(request, log_ref):
-    """Annotations for the one query of a poll: the user's role in the log `log_ref`
-    points to (None: not a member) and the log's two latest activities."""
+@functools.cache
+def _poll_sql(with_paper):
+    """The one query of a poll: the log's id and visibility, the user's role there
+    (None: not a member), the latest activity of its papers and of its trash, and,
+    `with_paper`, that paper's last activity (None: no such paper, or in the trash).
+
+    Written in SQL because a poll comes every 3 s from every open page, and the ORM
+    takes 2.4 ms to build what the database answers in 0.1 ms (three subqueries,
+    each the first row of an index: membership (user, log), paper (log, -activity),
+    trash (log, -deleted_at)). Parameters: user id, [paper number,] log slug.
+    """
+    q = connection.ops.quote_name
+
+    def table(model):
+        return q(model._meta.db_table)
+
+    def col(model, name):
+        return q(model._meta.get_field(name).column)
+
+    log, member, paper, trash = ReadingLog, Membership, Paper, TrashItem
+    log_id = f"{table(log)}.{col(log, 'id')}"
+    latest_paper = col(paper, "last_activity_at")
+    selected = [
+        log_id,
+        f"{table(log)}.{col(log, 'visibility')}",
+        f"(SELECT {col(member, 'role')} FROM {table(member)} WHERE {col(member, 'log')} = "
+        f"{log_id} AND {col(member, 'user')} = %s LIMIT 1)",
+        f"(SELECT {latest_paper} FROM {table(paper)} WHERE {col(paper, 'log')} = {log_id} "
+        f"ORDER BY {latest_paper} DESC LIMIT 1)",
+        f"(SELECT {col(trash, 'deleted_at')} FROM {table(trash)} WHERE {col(trash, 'log')} = "
+        f"{log_id} ORDER BY {col(trash, 'deleted_at')} DESC LIMIT 1)",
+    ]
+    if with_paper:
+        selected.append(
+            f"(SELECT {latest_paper} FROM {table(paper)} WHERE {col(paper, 'log')} = {log_id} "
+            f"AND {col(paper, 'number')} = %s AND {col(paper, 'trashed')} IS NULL)"
+        )
+    return f"SELECT {', '.join(selected)} FROM {table(log)} WHERE {col(log, 'slug')} = %s"
+
+
+def _poll_row(request, slug, number=None):
+    """Run the poll's query; 404 when the log (or paper) is not there for this user.
+
+    Returns (log id, the log's latest activity, the paper's last activity), in ms.
+    """
     user_id = request.user.pk if request.user.is_authenticated else None
-    # No ordering (Membership's default joins the log and the user to sort one row),
-    # and the latest by its index (log, -moment) rather than a MAX over the log.
-    role = Membership.objects.filter(log=log_ref, user_id=user_id).order_by().values("role")
-
-    def latest(queryset, field):
-        return Subquery(queryset.filter(log=log_ref).order_by(f"-{field}").values(field)[:1])
-
-    return {
-        "member_role": Subquery(role[:1]),
-        "papers_active": latest(Paper.objects_with_deleted, "last_activity_at"),
-        "trash_active": latest(TrashItem.objects, "deleted_at"),
-    }
-
-
-def _log_activity(papers_active, trash_active):
-    """The log's latest activity (epoch ms) from _log_row's two annotations."""
-    return max(_ms(papers_active), _ms(trash_active))
+    params = [user_id, slug] if number is None else [user_id, number, slug]
+    with connection.cursor() as cursor:
+        cursor.execute(_poll_sql(number is not None), params)
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404("No such log.")
+    log_id, visibility, role, papers_active, trash_active, *paper_active = row
+    if role is None and visibility != ReadingLog.Visibility.PUBLIC:
+        raise Http404("No such log.")
+    if number is not None and paper_active[0] is None:
+        raise Http404("No such paper.")
+    paper_ms = _ms(paper_active[0]) if paper_active else None
+    return log_id, max(_ms(papers_active), _ms(trash_active)), paper_ms
 
 
 def _unread_changed(request):
@@ -104,28 +152,22 @@ def updates(request):
     """Answer 204 when the counts a page shows are still right, else the fresh header
     link and log-nav badge (the page swaps them out of band).
 
-    Nothing new costs one query with a log (its visibility, the user's role and
-    its latest activity together), none without one: the unread count is on the
-    user row auth already read.
+    Nothing new costs one query with a log (_poll_sql), none without one: the
+    unread count is on the user row auth already read.
     """
     slug = request.GET.get("log")
     log = activity = None
     if slug is not None:
         if not SLUG.fullmatch(slug):  # no log has it (and PostgreSQL refuses a NUL)
             raise Http404("No such log.")
-        log = (
-            ReadingLog.objects.filter(slug=slug)
-            .annotate(**_log_row(request, OuterRef("pk")))
-            .only("slug", "visibility")
-            .first()
-        )
-        if log is None or (log.member_role is None and not log.is_public):
-            raise Http404("No such log.")
-        activity = _log_activity(log.papers_active, log.trash_active)
-    questions_changed = log is not None and _questions_may_have_changed(request, activity)
+        log_id, activity, _ = _poll_row(request, slug)
+    questions_changed = slug is not None and _questions_may_have_changed(request, activity)
     if not questions_changed and not _unread_changed(request):
         return HttpResponse(status=204)
-    context = {"log": log, **(_badge(log, activity) if log else {})}
+    context = {}
+    if slug is not None:
+        log = ReadingLog(pk=log_id, slug=slug)  # all the badge needs: no query
+        context = {"log": log, **_badge(log, activity)}
     return render(request, COUNTS_TEMPLATE, context)
 
 
@@ -135,22 +177,12 @@ def paper_updates(request, slug, number):
     shows are still right; else the paper's fresh regions, or only the fresh counts
     (header link, log nav badge) when the paper did not change.
 
-    Nothing changed costs one query: the paper's last activity joined with its
-    log's visibility, the user's role and the log's latest activity (auth's
-    session and user aside).
+    Nothing changed costs one query (_poll_sql), auth's session and user aside.
     """
-    row = (
-        Paper.objects.filter(log__slug=slug, number=number)
-        .annotate(visibility=F("log__visibility"), **_log_row(request, OuterRef("log")))
-        .values("last_activity_at", "visibility", "member_role", "papers_active", "trash_active")
-        .first()
-    )
-    if row is None:
+    if number > PAPER_NUMBER_MAX:  # no paper has it (and SQLite cannot compare it)
         raise Http404("No such paper.")
-    if row["member_role"] is None and row["visibility"] != ReadingLog.Visibility.PUBLIC:
-        raise Http404("No such paper.")
-    activity = _log_activity(row["papers_active"], row["trash_active"])
-    paper_changed = _ms(row["last_activity_at"]) > _since(request.GET.get("since"))
+    _, activity, paper_active = _poll_row(request, slug, number)
+    paper_changed = paper_active > _since(request.GET.get("since"))
     counts_changed = _unread_changed(request) or _questions_may_have_changed(request, activity)
     if not paper_changed and not counts_changed:
         return HttpResponse(status=204)
