@@ -5,7 +5,7 @@ Each test builds a site, backs it up and empties the real test database with
 """
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from io import StringIO
 
 import pytest
@@ -16,7 +16,15 @@ from django.db import connection
 from django.urls import reverse
 
 from papers import actions
-from papers.models import Invitation, Paper, ReadingLog, Role, User, membership_visited
+from papers.models import (
+    DigestSent,
+    Invitation,
+    Paper,
+    ReadingLog,
+    Role,
+    User,
+    membership_visited,
+)
 from papers.transfer import export_json
 from tests.conftest import (
     PASSWORD,
@@ -58,6 +66,13 @@ def build_site():
     actions.comment_edit(
         reply, by=carol, version=reply.version, body="Thanks, @bob!"
     )  # a Mention row
+    DigestSent.objects.create(
+        user=carol,
+        log=log,
+        period_start=datetime(2024, 6, 24, tzinfo=UTC),
+        period_end=datetime(2024, 7, 1, tzinfo=UTC),
+        items=3,
+    )
     entry = actions.changelog_write(log, by=bob, date=date(2024, 7, 1), text="Tidied")
     actions.changelog_edit(entry, by=bob, version=entry.version, date=entry.date, text="Tidy")
 
