@@ -173,11 +173,15 @@ def test_the_paper_pages_poll_brings_a_new_unread_count(client, bob, carol, pape
 def test_the_demo_starts_with_a_conversation_to_be_notified_of(db, client):
     call_command("load_demo", stdout=StringIO())
     kinds = sorted(Notification.objects.values_list("recipient__username", "kind"))
-    assert kinds == [("alice", "note_comment"), ("alice", "note_comment"), ("bob", "reply")]
+    assert kinds == [
+        ("alice", "mention"),
+        ("alice", "note_comment"),
+        ("alice", "note_comment"),
+        ("bob", "mention"),  # carol's reply to him mentions him: told once, as the mention
+    ]
     client.login(username="bob", password="readinglog")
     assert (
-        "carol</strong> replied to your comment"
-        in client.get(reverse("notification_list")).content.decode()
+        "carol</strong> mentioned you" in client.get(reverse("notification_list")).content.decode()
     )
 
 
