@@ -33,8 +33,8 @@
      by its id) is highlighted (.is-new, a CSS flash) and keeps a "new" marker until
      it has been in view and is scrolled past; a folded thread holding it shows the
      marker on its summary. Markers survive later swaps of the same item.
-   - "2 new replies on [3]" is announced through #announcer; a count that changed
-     (header, badge) flashes.
+   - "2 new replies on [3]" is announced through #announcer, and "3 unread
+     notifications" when that count rose; a count that changed (header, badge) flashes.
 */
 (function () {
   "use strict";
@@ -240,7 +240,10 @@
       .map(function (kind) {
         return counts[kind] + " new " + WORDS[kind][counts[kind] === 1 ? 0 : 1];
       });
-    if (parts.length) announce(parts.join(" and ") + (arrived.label ? " on " + arrived.label : ""));
+    var said = parts.length ? [parts.join(" and ") + (arrived.label ? " on " + arrived.label : "")] : [];
+    var unread = arrived.unread;
+    if (unread) said.push(unread + " unread notification" + (unread === 1 ? "" : "s"));
+    if (said.length) announce(said.join(". "));
     known = arrived = null;
   }
 
@@ -267,6 +270,11 @@
         root.classList.add("is-new"); // the number changed: flash it
       }
     });
+    if (root.id === "nav-notifications") {
+      var unread = parseInt(root.getAttribute("data-unread"), 10) || 0;
+      var before = parseInt(arrived.shown["nav-notifications"], 10) || 0;
+      if (unread > before) arrived.unread = unread; // more to read: say so, not fewer
+    }
     // htmx loads every region of one answer in a row: once all are in, say what came.
     if (!arrived.scheduled) {
       arrived.scheduled = true;

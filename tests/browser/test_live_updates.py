@@ -56,7 +56,10 @@ def test_what_arrives_is_highlighted_announced_and_marked_new_until_scrolled_pas
     summary = page.locator(f"#thread-note-{first.pk} > summary")
     expect(summary.locator(".new-marker")).to_have_text("new", timeout=10_000)
     expect(summary).to_have_class(re.compile(r"\bis-new\b"))
-    expect(page.locator("#announcer")).to_have_text(f"1 new reply on [{paper.number}]")
+    # It is on bob's note, so it is also a notification for him: both are said.
+    expect(page.locator("#announcer")).to_have_text(
+        f"1 new reply on [{paper.number}]. 1 unread notification"
+    )
 
     # Two comments on the paper itself, in one poll: highlighted, marked, announced together.
     comments = [make_comment(paper, by=carol, body=f"On the paper, {n}") for n in (1, 2)]

@@ -80,6 +80,7 @@ def test_carol_mentions_bob_who_sees_it_on_another_page_and_lands_on_the_comment
     # Bob's header counts it within a poll or two, and the tab's title too, no reload.
     expect(link.locator(".badge")).to_have_text("1", timeout=10_000)
     expect(link).to_have_class(re.compile(r"\bis-new\b"))
+    expect(bob_page.locator("#announcer")).to_have_text("1 unread notification")
     expect(bob_page).to_have_title(re.compile(r"^\(1\) "))
     loads.assert_none()
 
