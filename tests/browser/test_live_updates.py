@@ -145,3 +145,17 @@ def test_a_hidden_paper_page_polls_slowly_too(new_page, group):
     page.evaluate(SHOW)
     expect(page.locator(f"#comment-{comment.pk}")).to_be_attached(timeout=2_000)
     expect(page.locator(f"#thread-note-{note.pk} > summary .new-marker")).to_have_count(1)
+
+
+def test_with_reduced_motion_nothing_flashes_but_the_new_marker_stays(new_page, group):
+    log, paper, bob, carol = group
+    page = new_page()
+    page.emulate_media(reduced_motion="reduce")
+    log_in(page, "bob", PASSWORD)
+    page.goto(paper.get_absolute_url())
+    comment = make_comment(paper, by=carol, body="Seen without motion")
+    item = page.locator(f"#comment-{comment.pk}")
+    expect(item.locator(".new-marker")).to_be_visible(timeout=10_000)
+    duration = item.evaluate("el => parseFloat(getComputedStyle(el).animationDuration)")
+    assert duration < 0.001  # the 4 s flash is cut to nothing
+    assert item.evaluate("el => getComputedStyle(el).boxShadow") != "none"  # the bar stays
