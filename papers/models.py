@@ -621,7 +621,10 @@ class PaperQuerySet(models.QuerySet):
         resolution on it, as with_changes_since_last_visit() counts them. Only
         the user's logs; the per_log most recently active of each, ordered by
         log title then activity. One query: the last visit is a subquery, each
-        kind of doing an EXISTS, the per-log limit a window.
+        kind of doing an EXISTS (each on one index: an OR of joins in one
+        EXISTS read every comment per paper), the per-log limit a window. Every
+        doing bumps the paper's last_activity_at, so only papers active since
+        the visit are looked into.
         """
         since = (
             Membership.objects.filter(log=OuterRef("log"), user=user)
@@ -632,19 +635,28 @@ class PaperQuerySet(models.QuerySet):
         def by_others(qs, when="created_at", who="author"):
             return Exists(qs.filter(**{f"{when}__gt": OuterRef("since")}).exclude(**{who: user}))
 
-        on_paper = Q(paper=OuterRef("pk")) | Q(note__paper=OuterRef("pk"))
+        comments = Comment.objects.visible()
+
+        def on_it(target):
+            """A new comment by another on the note or question: looked up by its target's index."""
+            new = comments.filter(
+                **{target: OuterRef("pk"), "created_at__gt": OuterRef(OuterRef("since"))}
+            )
+            return Exists(new.exclude(author=user))
+
         resolved = Question.objects.filter(paper=OuterRef("pk"), status=Question.Status.RESOLVED)
         return (
             self.filter(log__memberships__user=user)
             .annotate(since=Subquery(since))
+            .filter(last_activity_at__gt=F("since"))
             .filter(
                 (Q(created_at__gt=F("since")) & ~Q(added_by=user))
                 | by_others(Note.objects.filter(paper=OuterRef("pk")))
                 | by_others(Question.objects.filter(paper=OuterRef("pk")))
                 | by_others(resolved, when="resolved_at", who="resolved_by")
-                | by_others(
-                    Comment.objects.visible().filter(on_paper | Q(question__paper=OuterRef("pk")))
-                )
+                | by_others(comments.filter(paper=OuterRef("pk")))
+                | Exists(Note.objects.filter(on_it("note"), paper=OuterRef("pk")))
+                | Exists(Question.objects.filter(on_it("question"), paper=OuterRef("pk")))
             )
             .annotate(
                 recency=Window(

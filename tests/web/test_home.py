@@ -51,6 +51,24 @@ def test_each_count_links_to_what_changed(client, log, alice, bob, carol):
     assert quiet.title not in html
 
 
+@pytest.mark.parametrize("on", ["paper", "note", "question"])
+def test_a_comment_by_another_on_a_paper_note_or_question_makes_it_news(
+    client, log, alice, bob, carol, on
+):
+    paper = make_paper(log, by=alice, title="Quiet until a comment")
+    target = {"paper": paper, "note": make_note(paper, by=carol), "question": None}[on]
+    target = target or make_question(paper, by=carol)
+    visited(carol)
+    client.force_login(carol)
+    news = f'href="{paper.get_absolute_url()}">[{paper.number}] Quiet until a comment'
+    make_comment(target, by=carol, body="My own comment is not news.")
+    assert news not in client.get(reverse("home")).text
+
+    make_comment(target, by=bob, body="A comment from bob.")
+
+    assert news in client.get(reverse("home")).text
+
+
 def test_papers_only_the_member_touched_are_not_news(client, log, alice, carol):
     paper = make_paper(log, by=alice, title="Carol's own doing")
     visited(carol)
