@@ -164,6 +164,13 @@ ORDINARY = ordinary()
 BEFORE = [render_markdown(text) for text in ORDINARY]  # rendered before any hostile input
 
 
+# A quadratic or deeply recursive path takes seconds to minutes on these inputs
+# (61 s for "![" * 10000 before issue #8); linear ones take 0.3 to 0.9 s of CPU
+# depending on the machine (benchmarks/render.py). The limit leaves a slow CI
+# machine room and still catches the first kind.
+FAST = 2.0
+
+
 def cpu_seconds(function, *args):
     start = time.process_time()
     result = function(*args)
@@ -178,7 +185,7 @@ def test_every_corpus_input_is_at_the_size_limit():
 @pytest.mark.parametrize("name", list(CORPUS))
 def test_it_renders_a_pathological_input_fast_and_the_next_render_as_before(name, caplog):
     html, seconds = cpu_seconds(render_markdown, CORPUS[name])
-    assert seconds < 1.0, f"{name}: {seconds:.2f} s"
+    assert seconds < FAST, f"{name}: {seconds:.2f} s"
     assert html and not caplog.records, "rendered, not shown as typed after a failure"
     assert [render_markdown(text) for text in ORDINARY] == BEFORE
 
@@ -188,7 +195,7 @@ def test_it_renders_a_pathological_input_fast_and_the_next_render_as_before(name
 )
 def test_the_inputs_of_issue_8_render_fast(text, caplog):
     html, seconds = cpu_seconds(render_markdown, text)
-    assert seconds < 1.0 and not caplog.records
+    assert seconds < FAST and not caplog.records
     assert [render_markdown(text) for text in ORDINARY] == BEFORE
 
 
@@ -204,7 +211,7 @@ def test_the_inputs_of_issue_8_render_fast(text, caplog):
 )
 def test_ten_thousand_nested_list_levels_render_fast_and_sixteen_deep(text, caplog):
     html, seconds = cpu_seconds(render_markdown, text)
-    assert seconds < 1.0 and not caplog.records
+    assert seconds < FAST and not caplog.records
     assert 0 < html.count("<ul>") + html.count("<ol>") <= 16
 
 
@@ -273,5 +280,5 @@ def link_everyone(names):
 def test_mentions_at_the_size_limit_render_fast(unit, caplog):
     text = repeat(unit)
     html, seconds = cpu_seconds(lambda: render_markdown(text, mentions=link_everyone))
-    assert seconds < 1.0, f"{unit!r}: {seconds:.2f} s"
+    assert seconds < FAST, f"{unit!r}: {seconds:.2f} s"
     assert html and not caplog.records
