@@ -4,12 +4,40 @@ alice owns the "group" log, bob curates it, carol is a member, dave a viewer,
 and mallory is signed in but belongs to no log.
 """
 
+import threading
+
 import pytest
+from django.db import connections
 
 from papers import actions
 from papers.models import Membership, ReadingLog, Role, User
 
 PASSWORD = "correct horse battery staple"
+
+WAIT = 10  # seconds; a thread that waits longer has deadlocked
+
+
+def at_once(*calls):
+    """Run each call in its own thread, all released together; return their results in order."""
+    start = threading.Barrier(len(calls))
+    results, errors = [None] * len(calls), []
+
+    def run(index, call):
+        try:
+            start.wait(WAIT)
+            results[index] = call()
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return results
 
 
 def make_user(username, **fields):

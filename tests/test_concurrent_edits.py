@@ -12,13 +12,15 @@ cannot happen there and the tests are skipped.
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from papers import actions
 from papers.models import Membership, Note, Notification, Paper, Question, Revision, Role
 from tests.conftest import (
+    WAIT,
+    at_once,
     make_comment,
     make_log,
     make_note,
@@ -30,7 +32,6 @@ from tests.conftest import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-WAIT = 10  # seconds; a request that waits longer has deadlocked
 
 
 @pytest.fixture(autouse=True)
@@ -43,29 +44,6 @@ def client_for(user):
     client = Client()
     client.force_login(user)
     return client
-
-
-def at_once(*calls):
-    """Run each call in its own thread, all released together; return their results in order."""
-    start = threading.Barrier(len(calls))
-    results, errors = [None] * len(calls), []
-
-    def run(index, call):
-        try:
-            start.wait(WAIT)
-            results[index] = call()
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results
 
 
 def post(client, url, data):

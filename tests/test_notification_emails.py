@@ -4,7 +4,6 @@ sent after the response or by `manage.py send_notification_emails`, never failin
 import http.client
 import logging
 import re
-import threading
 import time
 from datetime import timedelta
 from io import StringIO
@@ -14,7 +13,7 @@ import pytest
 from django.core import mail as outbox
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import resolve, reverse
@@ -22,7 +21,7 @@ from django.utils import timezone
 
 from papers import actions, mail
 from papers.models import Membership, Notification, User
-from tests.conftest import make_note, make_question
+from tests.conftest import at_once, make_note, make_question
 
 SITE = "https://reading.example.org"
 
@@ -295,25 +294,8 @@ def test_two_senders_at_once_send_a_batch_once(settings, bob, carol, paper):
     for n in range(3):
         actions.comment_add(note, by=carol, body=f"Comment {n}")
     assert pending(bob) == 3
-    start = threading.Barrier(2)
-    results, errors = [], []
+    results = at_once(mail.send_notification_batches, mail.send_notification_batches)
 
-    def send():
-        try:
-            start.wait(10)
-            results.append(mail.send_notification_batches())
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
     assert sorted(results) == [0, 1]
     [message] = emails_to(bob)
     assert message.subject == "3 new notifications on Readinglog"
@@ -333,25 +315,8 @@ def test_two_requests_at_once_email_their_common_recipient_once(settings, bob, c
         client = Client()
         client.force_login(user)
         clients.append(client)
-    start = threading.Barrier(2)
-    statuses, errors = [], []
+    statuses = at_once(*(lambda c=c: c.post(url, {"body": "At once"}).status_code for c in clients))
 
-    def post(client):
-        try:
-            start.wait(10)
-            statuses.append(client.post(url, {"body": "At once"}).status_code)
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=post, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
     assert all(status < 400 for status in statuses)
     assert len(emails_to(bob)) == 1
     # The one that found the window closed left its notification for the command.

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from papers.models import Comment, Membership, Mention, Note, Notification, Paper, Question, User
 from tests.conftest import (
+    at_once,
     make_comment,
     make_log,
     make_note,
@@ -17,7 +18,7 @@ from tests.conftest import (
     make_question,
     make_user,
 )
-from tests.test_concurrent_edits import at_once, post
+from tests.test_concurrent_edits import post
 
 
 def member_link(log, user):
