@@ -6,7 +6,9 @@ Markdown fields keep the source as written (`body`) and a sanitized rendering
 model methods; flows that touch several models live in `papers/actions.py`.
 """
 
+import re
 import secrets
+import unicodedata
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -603,6 +605,14 @@ class Tag(TimeStamped):
         return reverse("log_detail", args=[self.log.slug]) + "?" + urlencode({"tag": self.name})
 
 
+def normalize_title(title):
+    """Return the title as two ways of writing it compare: "Attention is all you need!" and
+    "Attention Is All You Need" alike (case, accents, punctuation and spacing ignored)."""
+    text = unicodedata.normalize("NFKD", title).casefold()
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())[:500]
+
+
 class PaperQuerySet(models.QuerySet):
     def with_open_question_count(self):
         return self.annotate(
@@ -730,6 +740,10 @@ class Paper(Versioned, Trashable, TimeStamped):
     # What an imported file said about the paper that the app has no field for
     # (a Jekyll post's `layout:`, `permalink:` ...): not shown, kept in exports.
     source_meta = models.JSONField(default=dict, blank=True, editable=False)
+    # What the paper says it is about, as arXiv or Crossref gave it (issue #11).
+    abstract = models.TextField(blank=True)
+    # The title as duplicates are found by it (normalize_title), kept by save().
+    title_key = models.CharField(max_length=500, blank=True, editable=False)
     tags = models.ManyToManyField(Tag, blank=True, related_name="papers")
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
@@ -757,6 +771,7 @@ class Paper(Versioned, Trashable, TimeStamped):
         "curiosity",
         "curiosity_note",
         "tldr",
+        "abstract",
         "tags",
     )
     RENDERED = {"tldr": "tldr_html"}
@@ -782,6 +797,7 @@ class Paper(Versioned, Trashable, TimeStamped):
         indexes = [
             models.Index(fields=["log", "status"], name="paper_log_status"),
             models.Index(fields=["log", "-last_activity_at"], name="paper_log_activity"),
+            models.Index(fields=["log", "title_key"], name="paper_log_title_key"),
         ]
 
     def __str__(self):
@@ -791,6 +807,10 @@ class Paper(Versioned, Trashable, TimeStamped):
         if self.number is None:
             self.number = self.log.next_paper_number()
         self.render()
+        self.title_key = normalize_title(self.title)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "title" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "title_key"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -1585,3 +1605,56 @@ class DigestSent(models.Model):
 
     def __str__(self):
         return f"{self.log} for {self.user} until {self.period_end:%Y-%m-%d %H:%M}"
+
+
+class MetadataLookup(models.Model):
+    """What arXiv or Crossref answered for an id: asked once, kept (issue #11).
+
+    `key` is "arxiv:<id without version>" or "doi:<lower-case DOI>"; `data` holds
+    title, authors, year, abstract, arxiv_id, doi and url when found.
+    """
+
+    key = models.CharField(max_length=250, unique=True)
+    found = models.BooleanField(default=False)
+    data = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=300, blank=True)  # why nothing was found
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.key
+
+
+class CrossLink(models.Model):
+    """A `[[N]]` in a text of a log, pointing at paper N of the same log (issue #11).
+
+    The paper page lists the links to it as "Cited in" (backlinks). One row
+    per source text and target paper, rewritten when the text changes.
+    """
+
+    class Kind(models.TextChoices):
+        PAPER = "paper", "TL;DR"
+        NOTE = "note", "Note"
+        QUESTION = "question", "Question"
+        COMMENT = "comment", "Comment"
+        ENTRY = "entry", "Change-log entry"
+
+    log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField()
+    # The paper the linking text is on (none for a change-log entry).
+    source_paper = models.ForeignKey(
+        Paper, models.CASCADE, null=True, blank=True, related_name="links_out"
+    )
+    target = models.ForeignKey(Paper, models.CASCADE, related_name="links_in")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id", "target"], name="crosslink_once_per_text_target"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "object_id"])]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id} → {self.target}"

@@ -17,8 +17,10 @@ from django.urls import reverse
 
 from papers import actions
 from papers.models import (
+    CrossLink,
     DigestSent,
     Invitation,
+    MetadataLookup,
     Paper,
     ReadingLog,
     Role,
@@ -66,6 +68,12 @@ def build_site():
     actions.comment_edit(
         reply, by=carol, version=reply.version, body="Thanks, @bob!"
     )  # a Mention row
+    MetadataLookup.objects.create(
+        key="arxiv:1706.03762", found=True, data={"title": "Attention Is All You Need"}
+    )
+    CrossLink.objects.create(
+        log=log, kind="note", object_id=note.pk, source_paper=paper, target=paper
+    )
     DigestSent.objects.create(
         user=carol,
         log=log,
