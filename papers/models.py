@@ -614,6 +614,20 @@ def normalize_title(title):
 
 
 class PaperQuerySet(models.QuerySet):
+    def same_as(self, *, arxiv_id="", doi="", title=""):
+        """Keep the papers that are the one described: same arXiv id (any version), DOI
+        (any case) or normalised title. Callers narrow to a log first: `log.papers.same_as(…)`.
+        """
+        match = Q(pk__in=[])
+        if arxiv_id:
+            base = re.sub(r"v\d+$", "", arxiv_id)
+            match |= Q(arxiv_id=base) | Q(arxiv_id__regex=rf"^{re.escape(base)}v[0-9]+$")
+        if doi:
+            match |= Q(doi__iexact=doi)
+        if key := normalize_title(title):
+            match |= Q(title_key=key)
+        return self.filter(match)
+
     def with_open_question_count(self):
         return self.annotate(
             # A join does not go through Question's manager: leave the trash out by hand.

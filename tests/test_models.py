@@ -91,3 +91,19 @@ def test_every_model_has_a_readable_str_and_a_working_url(client, log, paper, ca
         assert response.status_code == 200, (type(obj).__name__, url, response.status_code)
     assert str(paper) == "[1] Attention Is All You Need"
     assert str(note) == "Figure 1: the encoder"
+
+
+def test_the_same_paper_is_found_by_arxiv_id_of_any_version_doi_or_title(log, alice):
+    attention = make_paper(
+        log, by=alice, title="Attention Is All You Need", arxiv_id="1706.03762v5"
+    )
+    resnet = make_paper(log, by=alice, title="Deep Residual Learning", doi="10.1109/CVPR.2016.90")
+    papers = log.papers.all()
+
+    assert list(papers.same_as(arxiv_id="1706.03762")) == [attention]
+    assert list(papers.same_as(arxiv_id="1706.03762v1")) == [attention]
+    assert list(papers.same_as(arxiv_id="1706.0376")) == []
+    assert list(papers.same_as(doi="10.1109/cvpr.2016.90")) == [resnet]
+    assert list(papers.same_as(title="attention is  all you need!")) == [attention]
+    assert list(papers.same_as(title="Attention")) == []
+    assert list(papers.same_as()) == []
