@@ -576,9 +576,9 @@ class ImportForm(NoLabelSuffix, forms.Form):
         label="Markdown files",
         help_text=(
             "A reading log in markdown (.md, .markdown or .txt, UTF-8): one file, "
-            "several files (one per paper, say) or a .zip of them."
+            "several files (one per paper, say) or a .zip of them; or a BibTeX file (.bib)."
         ),
-        widget=MultipleFileInput(attrs={"accept": ".md,.markdown,.txt,.zip"}),
+        widget=MultipleFileInput(attrs={"accept": ".md,.markdown,.txt,.zip,.bib"}),
         error_messages={
             "required": "Choose a markdown file to import.",
             "empty": "The file is empty.",

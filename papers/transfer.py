@@ -234,6 +234,7 @@ def _save(document, *, owner, log, title, slug, render):
             tldr=entry.tldr,
             tldr_html=render(entry.tldr),
             authors=entry.authors,
+            abstract=entry.abstract,
             year=entry.year,
             read_on=entry.read_on,
             source_meta=entry.meta,

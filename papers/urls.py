@@ -161,6 +161,12 @@ urlpatterns = [
     ),
     path("logs/<slug:slug>/export.md", transfer.log_export_markdown, name="log_export_markdown"),
     path("logs/<slug:slug>/export.json", transfer.log_export_json, name="log_export_json"),
+    path("logs/<slug:slug>/export.bib", transfer.log_export_bibtex, name="log_export_bibtex"),
+    path(
+        "logs/<slug:slug>/papers/<int:number>/export.bib",
+        transfer.paper_export_bibtex,
+        name="paper_export_bibtex",
+    ),
     # Trash (papers/views/trash.py)
     path("logs/<slug:slug>/trash/", trash.log_trash, name="log_trash"),
     path("logs/<slug:slug>/trash/empty/", trash.trash_empty, name="trash_empty"),

@@ -88,6 +88,8 @@ class PaperEntry:
     curiosity_note: str = ""
     tldr: str = ""
     authors: str = ""
+    # What the paper is about (a BibTeX import's `abstract`; the markdown format has none).
+    abstract: str = ""
     year: int | None = None
     read_on: datetime.date | None = None
     tags: list[str] = field(default_factory=list)

@@ -24,18 +24,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from papers.bibtex import cite_keys, export_bibtex, parse_bibtex
 from papers.forms import ImportForm, ReadingForm
 from papers.logformat import READINGS, LogFormatError
 from papers.logformat.blocks import human_size
 from papers.logformat.files import parse_files
-from papers.models import Role, get_log_for_user
+from papers.models import Paper, Role, get_log_for_user
 from papers.transfer import KINDS, export_json, export_markdown, save_document, title_key
 from papers.views import wants_partial
 
@@ -166,6 +167,27 @@ def _digest(files):
     return hashlib.sha256(json.dumps(files, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
+def _is_bibtex(files):
+    return len(files) == 1 and files[0][0].lower().endswith(".bib")
+
+
+def _read(files, log, *, reading, name):
+    """Return the LogDocument of the files and the BibTeX entries left out (cite key, why).
+
+    A single .bib file is read as BibTeX (papers/bibtex.py): only the papers
+    the log lacks, named after the file when it starts a new log.
+    """
+    if not _is_bibtex(files):
+        document = parse_files(
+            files, max_bytes=settings.READINGLOG_MAX_IMPORT_BYTES, reading=reading, name=name
+        )
+        return document, []
+    file_name, data = files[0]
+    parsed = parse_bibtex(data, log=log)
+    parsed.document.title = file_name[:-4][:200]
+    return parsed.document, parsed.skipped
+
+
 def _preview(request, log, role, files, *, name, label, reading=None, switched=False):
     """Dry-run the import of `files` read in `reading`, keep them in the session, show the preview.
 
@@ -173,9 +195,7 @@ def _preview(request, log, role, files, *, name, label, reading=None, switched=F
     Raise LogFormatError for files that cannot be imported; the session keeps
     the last pending import then.
     """
-    document = parse_files(
-        files, max_bytes=settings.READINGLOG_MAX_IMPORT_BYTES, reading=reading, name=name
-    )
+    document, left_out = _read(files, log, reading=reading, name=name)
     # import_markdown(..., dry_run=True) in two steps, to keep the parsed
     # document for the preview's list of papers without parsing twice.
     result = save_document(document, owner=request.user, log=log, dry_run=True)
@@ -227,6 +247,8 @@ def _preview(request, log, role, files, *, name, label, reading=None, switched=F
         "reading_label": READINGS.get(document.reading, ReadingForm.GUESSED),
         "reading_form": reading_form,
         "switched": switched,
+        "bibtex": _is_bibtex(files),
+        "left_out": left_out,
     }
     return _step(request, log, role, preview=preview)
 
@@ -304,11 +326,8 @@ def _confirm(request, log, role):
     ):
         return _step(request, log, role, error=refused, status=422)
     try:
-        document = parse_files(
-            stored["files"],
-            max_bytes=settings.READINGLOG_MAX_IMPORT_BYTES,
-            reading=stored["reading"] or None,
-            name=stored["name"],
+        document, _ = _read(
+            stored["files"], log, reading=stored["reading"] or None, name=stored["name"]
         )
         result = save_document(document, owner=request.user, log=log)
     except LogFormatError as error:
@@ -401,3 +420,41 @@ def log_export_json(request, slug):
     log, role = get_log_for_user(request.user, slug, need=Role.CURATOR)
     content = json.dumps(export_json(log), ensure_ascii=False, indent=2)
     return _attachment(content, "application/json", f"{log.slug}.json")
+
+
+BIBTEX = "application/x-bibtex; charset=utf-8"
+
+
+def _bibtex_keys(log):
+    """Return the cite keys of the log's papers: a key depends on the papers sharing it.
+
+    Queries: the fields the keys are made of, of every paper (1).
+    """
+    return cite_keys(log.papers.only("log", "number", "title", "authors", "year"))
+
+
+@require_GET
+def log_export_bibtex(request, slug):
+    """Download the log's papers as BibTeX (anyone who can read the log).
+
+    Queries: the log and the role (2), the keys (1), the papers (1).
+    """
+    log, role = get_log_for_user(request.user, slug)
+    papers = list(log.papers.order_by("number"))
+    for paper in papers:
+        paper.log = log  # its URL needs the log's slug
+    return _attachment(export_bibtex(papers, _bibtex_keys(log)), BIBTEX, f"{log.slug}.bib")
+
+
+@require_GET
+def paper_export_bibtex(request, slug, number):
+    """Download one paper as BibTeX, with the key it has in the log's file.
+
+    Queries: the log and the role (2), the paper (1), the keys (1).
+    """
+    log, role = get_log_for_user(request.user, slug)
+    paper = get_object_or_404(Paper, log=log, number=number)
+    paper.log = log
+    return _attachment(
+        export_bibtex([paper], _bibtex_keys(log)), BIBTEX, f"{log.slug}-{number}.bib"
+    )

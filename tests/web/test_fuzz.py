@@ -193,6 +193,8 @@ READS = {
     "log_import_confirm": "| token",
     "log_export_markdown": "|",
     "log_export_json": "|",
+    "log_export_bibtex": "|",
+    "paper_export_bibtex": "|",
     "paper_history": "|",
     "paper_revision_restore": "|",
     "note_history": "|",

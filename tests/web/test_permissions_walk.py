@@ -219,6 +219,8 @@ PERMISSION_CASES = {
     "log_import_confirm": case(CURATOR, LOG, POST),
     "log_export_markdown": case(VIEWER, LOG, public=True),
     "log_export_json": case(CURATOR, LOG),
+    "log_export_bibtex": case(VIEWER, LOG, public=True),
+    "paper_export_bibtex": case(VIEWER, PAPER, public=True),
     # -- History and trash (papers/views/history.py, trash.py); every item was edited once
     "paper_history": case(VIEWER, PAPER_NUMBER, public=True),
     "paper_revision_restore": case(MEMBER, lambda o: {**PAPER_NUMBER(o), "version": 1}, POST, own=True),  # noqa: E501

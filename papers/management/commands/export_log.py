@@ -3,16 +3,20 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from papers.bibtex import cite_keys, export_bibtex
 from papers.models import ReadingLog
 from papers.transfer import export_json, export_markdown
 
 
 class Command(BaseCommand):
-    help = "Export a reading log as markdown (the format import_log reads) or as a JSON backup."
+    help = (
+        "Export a reading log as markdown (the format import_log reads), as a JSON backup "
+        "or as BibTeX."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("slug", help="the log to export")
-        parser.add_argument("--format", choices=["markdown", "json"], default="markdown")
+        parser.add_argument("--format", choices=["markdown", "json", "bibtex"], default="markdown")
         parser.add_argument("--output", metavar="PATH", help="write here instead of stdout")
 
     def handle(self, slug, format="markdown", output=None, **options):
@@ -21,6 +25,9 @@ class Command(BaseCommand):
             raise CommandError(f"There is no log {slug!r}.")
         if format == "json":
             text = json.dumps(export_json(log), indent=1, ensure_ascii=False) + "\n"
+        elif format == "bibtex":
+            papers = log.papers.select_related("log").order_by("number")
+            text = export_bibtex(papers, cite_keys(papers))
         else:
             text = export_markdown(log)
         if output:

@@ -1,4 +1,5 @@
-"""Import a reading log from a markdown file, a folder or a .zip of them, or a JSON backup."""
+"""Import a reading log from a markdown file, a folder or a .zip of them, a JSON backup,
+or the papers of a BibTeX file."""
 
 from pathlib import Path
 
@@ -7,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_slug
 
+from papers.bibtex import parse_bibtex
 from papers.logformat import READINGS, LogFormatError
 from papers.logformat.files import parse_files, read_archive, read_folder
 from papers.models import ReadingLog, User, validate_not_reserved
@@ -16,7 +18,7 @@ from papers.transfer import import_json, save_document
 class Command(BaseCommand):
     help = (
         "Import a reading log from a markdown file, a folder or a .zip of markdown files "
-        "(or a JSON export) and say what it created."
+        "(or a JSON export, or a .bib file's papers) and say what it created."
     )
 
     def add_arguments(self, parser):
@@ -25,7 +27,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--log", metavar="SLUG", help="add to this log (created if missing)")
         parser.add_argument("--owner", metavar="USERNAME", help="who the imported entries are by")
-        parser.add_argument("--format", choices=["markdown", "json"], default="markdown")
+        parser.add_argument(
+            "--format",
+            choices=["markdown", "json", "bibtex"],
+            help="markdown unless the file ends in .bib (bibtex)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="show what would be created")
         parser.add_argument(
             "--reading",
@@ -39,7 +45,7 @@ class Command(BaseCommand):
         path,
         log=None,
         owner=None,
-        format="markdown",
+        format=None,
         dry_run=False,
         reading=None,
         **options,
@@ -51,6 +57,11 @@ class Command(BaseCommand):
             except ValidationError as error:
                 raise CommandError(f"--log {log!r}: {' '.join(error.messages)}") from None
         source = Path(path)
+        if format is None:
+            format = "bibtex" if source.suffix.lower() == ".bib" else "markdown"
+        if format == "bibtex":
+            self._bibtex(source, path, log=log, owner=owner, dry_run=dry_run)
+            return
         if format == "json":
             if dry_run:
                 raise CommandError("--dry-run works with markdown files only.")
@@ -86,6 +97,32 @@ class Command(BaseCommand):
             if item.file:
                 where = f"{item.file}, {where}"
             self.stdout.write(f"  left alone, {where}: {item.message}")
+        if result.dry_run:
+            self.stdout.write("Dry run: nothing was written.")
+
+    def _bibtex(self, source, path, *, log, owner, dry_run):
+        """Add the papers of a .bib file the log lacks; name those left out and why."""
+        target = self._log(log)
+        try:
+            parsed = parse_bibtex(self._read(source), log=target)
+            result = save_document(
+                parsed.document, owner=self._owner(owner), log=target, slug=log, dry_run=dry_run
+            )
+        except LogFormatError as error:
+            raise CommandError(f"{path}: {error}") from None
+        verb = "Would add" if result.dry_run else "Added"
+        count = result.counts["papers"]
+        where = "a new log" if result.created_log else "the log"
+        self.stdout.write(
+            f"{verb} {count} paper{'s' if count != 1 else ''} to {where} "
+            f"{result.log.title!r} ({result.log.slug})."
+        )
+        for key, why in parsed.skipped:
+            self.stdout.write(f"  left out, {key}: {why}")
+        for warning in result.warnings:
+            self.stdout.write(f"  warning, line {warning.line}: {warning.message}")
+        for item in result.skipped:
+            self.stdout.write(f"  left out, line {item.line}: {item.message}")
         if result.dry_run:
             self.stdout.write("Dry run: nothing was written.")
 

@@ -1,0 +1,164 @@
+"""BibTeX out of a log and into one: keys, escaping, LaTeX decoding, duplicates, bad input."""
+
+import bibtexparser
+import pytest
+from django.core.management import CommandError, call_command
+
+from papers.models import ChangeLogEntry, Paper
+from tests.conftest import make_paper
+
+HOSTILE = [
+    "{B}ERT & co: 100% \\ of $x^2$ #1 a_b ~ c -- d --- ``q'' }{ {unbalanced",
+    "@misc{evil, title={x}}",
+    'Müller\'s naïve "quoted" é',
+    "} @article{injected, title = {pwned}",
+    "%comment \\end{document} \\\\ \\input{/etc/passwd}",
+]
+
+SAMPLE = r"""
+@article{devlin2019bert,
+  title = {{B}ERT: Pre-training of Deep Bidirectional Transformers -- for Language},
+  author = {Devlin, Jacob and Chang, Ming-Wei and M{\"u}ller, J{\"o}rg and van der Berg, Jan},
+  year = 2019,
+  doi = {https://doi.org/10.18653/V1/N19-1423},
+  abstract = {We introduce a new language representation model called \textbf{BERT}.},
+}
+@misc{vaswani2017attention,
+  title = {Attention is all you need},
+  author = {Vaswani, Ashish and others},
+  year = {2017},
+  eprint = {1706.03762v5},
+  archivePrefix = {arXiv},
+}
+@misc{again,
+  title = {A paper twice},
+  eprint = {2101.00001},
+}
+@misc{again2,
+  title = {A paper twice, arXiv v2},
+  eprint = {2101.00001v2},
+}
+"""
+
+
+def export(log, tmp_path):
+    out = tmp_path / "out.bib"
+    call_command("export_log", log.slug, "--format", "bibtex", "--output", str(out))
+    return out.read_text()
+
+
+def import_bib(tmp_path, text, *args):
+    path = tmp_path / "refs.bib"
+    path.write_text(text)
+    call_command("import_log", str(path), *args)
+    return path
+
+
+def test_export_keys_fields_and_escaping(log, carol, tmp_path, settings):
+    settings.SITE_URL = "https://reading.example"
+    make_paper(
+        log, by=carol, authors="Ashish Vaswani, Noam Shazeer", year=2017,
+        arxiv_id="1706.03762", tldr="Attention, 50% & no {recurrence}.",
+    )  # fmt: skip
+    make_paper(log, by=carol, number=2, title="Attention Is All You Need (again)",
+               authors="Ashish Vaswani", year=2017, doi="10.1000/xyz")  # fmt: skip
+    make_paper(log, by=carol, number=3, title="Attention, again", authors="A. Vaswani", year=2017)
+    text = export(log, tmp_path)
+    entries = {e.key: e for e in bibtexparser.parse_string(text).entries}
+    assert list(entries) == [
+        "vaswani2017attention",
+        "vaswani2017attentionb",
+        "vaswani2017attentionc",
+    ]
+    first = entries["vaswani2017attention"]
+    assert first.entry_type == "misc"
+    assert first["eprint"] == "1706.03762"
+    assert first["archivePrefix"] == "arXiv"
+    assert first["author"] == "Ashish Vaswani and Noam Shazeer"
+    assert first["url"] == "https://reading.example/logs/group/papers/1/"
+    assert first["note"] == r"Attention, 50\% \& no \{recurrence\}."
+    second = entries["vaswani2017attentionb"]
+    assert second.entry_type == "article" and second["doi"] == "10.1000/xyz"
+    # Stable: the same keys again, and a later paper does not move them.
+    make_paper(log, by=carol, number=4, title="Attention later", authors="Vaswani", year=2017)
+    again = [e.key for e in bibtexparser.parse_string(export(log, tmp_path)).entries]
+    assert again[:3] == list(entries)
+
+
+@pytest.mark.parametrize("title", HOSTILE)
+def test_hostile_titles_round_trip(log, carol, tmp_path, title):
+    make_paper(log, by=carol, title=title, authors="Jörg Müller, Team & Co 50%", tldr=title)
+    text = export(log, tmp_path)
+    library = bibtexparser.parse_string(text)
+    assert not library.failed_blocks
+    assert len(library.entries) == 1
+    Paper.objects.all().delete()
+    import_bib(tmp_path, text, "--log", log.slug, "--owner", "alice")
+    paper = Paper.objects.get(log=log)
+    assert paper.title == title
+    assert paper.tldr == title
+    assert paper.authors == "Jörg Müller, Team & Co 50%"
+
+
+def test_import_adds_new_papers_with_metadata(log, carol, tmp_path, capsys):
+    make_paper(log, by=carol, title="Something else", arxiv_id="1706.03762v1")
+    import_bib(tmp_path, SAMPLE, "--log", log.slug, "--owner", "alice")
+    out = capsys.readouterr().out
+    assert "Added 2 papers" in out
+    assert "vaswani2017attention: already in the log as [1] Something else" in out
+    assert "again2: already in the log as “A paper twice” (earlier in the file)" in out
+    bert = Paper.objects.get(log=log, doi="10.18653/V1/N19-1423")
+    assert bert.title == "BERT: Pre-training of Deep Bidirectional Transformers – for Language"
+    assert bert.authors == "Jacob Devlin, Ming-Wei Chang, Jörg Müller, Jan van der Berg"
+    assert bert.year == 2019
+    assert bert.abstract == "We introduce a new language representation model called BERT."
+    assert bert.number == 2
+    twice = Paper.objects.get(log=log, title="A paper twice")
+    assert twice.arxiv_id == "2101.00001" and twice.number == 3
+    entry = ChangeLogEntry.objects.get(log=log, kind=ChangeLogEntry.Kind.IMPORTED)
+    assert entry.text.startswith("Imported 2 papers")
+    # Again: everything is in the log now.
+    import_bib(tmp_path, SAMPLE, "--log", log.slug, "--owner", "alice")
+    assert "Added 0 papers" in capsys.readouterr().out
+    assert Paper.objects.filter(log=log).count() == 3
+
+
+def test_import_dry_run_and_new_log(alice, tmp_path, capsys):
+    import_bib(tmp_path, SAMPLE, "--log", "refs", "--owner", "alice", "--dry-run")
+    assert "Would add 3 papers" in capsys.readouterr().out
+    assert not Paper.objects.exists()
+    import_bib(tmp_path, SAMPLE, "--log", "refs", "--owner", "alice")
+    assert Paper.objects.filter(log__slug="refs").count() == 3
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "no BibTeX entries"),
+        ("just some prose, no entries", "no BibTeX entries"),
+        ("@article{x, title = {unclosed\n@misc{y, title={z}}", "does not parse"),
+        ("@misc{x, title={ok}}\n" * 2001, "more than 2000 entries"),
+        ("@" * 100_000, "more than 2000 entries"),
+        ("@misc{x, title = {" + "a" * 600 + "}}", "title is longer than 500"),
+        ("@misc{x, author = {A}}", "Added 0 papers"),
+    ],
+)
+def test_bad_input_changes_nothing(log, tmp_path, capsys, text, message):
+    try:
+        import_bib(tmp_path, text, "--log", log.slug, "--owner", "alice")
+    except CommandError as error:
+        assert message in str(error)
+    else:
+        assert message in capsys.readouterr().out
+    assert not Paper.objects.filter(log=log).exists()
+    assert not ChangeLogEntry.objects.filter(log=log).exists()
+
+
+def test_not_utf8_and_too_big(log, tmp_path, settings):
+    path = tmp_path / "refs.bib"
+    path.write_bytes(b"@misc{x, title={\xff}}")
+    with pytest.raises(CommandError, match="not UTF-8"):
+        call_command("import_log", str(path), "--log", log.slug, "--owner", "alice")
+    settings.READINGLOG_MAX_IMPORT_BYTES = 10
+    with pytest.raises(CommandError, match="larger than the import limit"):
+        call_command("import_log", str(path), "--log", log.slug, "--owner", "alice")
