@@ -6,10 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
 from papers import actions
-from papers.forms import PaperAddForm, PaperFilterForm, WatchForm
+from papers.forms import NoteForm, PaperAddForm, PaperFilterForm, WatchForm
 from papers.markdown import render_markdown, too_long
 from papers.models import (
     Membership,
@@ -133,8 +134,17 @@ def markdown_preview(request, slug):
     text = next((request.POST[k] for k in ("body", "text", "tldr") if k in request.POST), "")
     if message := too_long(text, "A text"):
         return HttpResponse(f'<p class="alert">{message}</p>', status=422)
+    chip = ""
+    if "anchor_kind" in request.POST:
+        # The note composer: show the anchor the note will get, as NoteForm decides it
+        # (the select and label, or a leading "Figure 3:" taken off the text).
+        note = NoteForm(request.POST)
+        if note.is_valid() and note.cleaned_data["anchor_label"]:
+            text = note.cleaned_data["body"]
+            label = note.cleaned_data["anchor_label"]
+            chip = format_html('<span class="chip chip-anchor">{}</span> ', label)
     html = render_markdown(text, mentions=mention_links(lambda: log.pk))
-    return HttpResponse(html or '<p class="muted">Nothing to preview yet.</p>')
+    return HttpResponse(chip + html if html else '<p class="muted">Nothing to preview yet.</p>')
 
 
 @login_required

@@ -256,7 +256,7 @@ def note_add(request, slug, number):
     if not request.htmx:
         return redirect(note)
     paper = get_paper(log, number)
-    context = paper_page_context(request, log, role, paper, new_note=note.pk, announce="Note added")
+    context = paper_page_context(request, log, role, paper, announce="Note added")
     return render(request, TEMPLATE + "#note-added", context)
 
 

@@ -572,3 +572,45 @@
     if (event.target === box) close();
   });
 })();
+
+/* Keys on every page (issue #11). Ctrl+Enter (Cmd+Enter on a Mac) in a text box sends
+   its form, as its submit button would (htmx forms too). "/" outside a field goes to
+   the log page's search box (#id_q); a link to "#search" (the paper page's "/") focuses
+   it on arrival. The log nav's current tab is scrolled into view on narrow screens.
+*/
+(function () {
+  "use strict";
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || event.defaultPrevented) return;
+    var box = event.target;
+    if (box.tagName !== "TEXTAREA" || !box.form) return;
+    event.preventDefault();
+    box.form.requestSubmit();
+  });
+
+  function search() {
+    var box = document.getElementById("id_q");
+    if (!box || box.closest("[hidden]")) return false;
+    box.focus();
+    return true;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var el = event.target;
+    if (el.closest && el.closest("input, textarea, select, [contenteditable], dialog[open]")) return;
+    if (search()) event.preventDefault();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.location.hash === "#search") search();
+    var tab = document.querySelector(".lognav [aria-current=page]");
+    var strip = tab && tab.closest(".lognav-inner");
+    if (!strip || strip.scrollWidth <= strip.clientWidth) return;
+    var left = tab.offsetLeft; // .lognav-inner is the offset parent (position: relative)
+    if (left + tab.offsetWidth > strip.scrollLeft + strip.clientWidth || left < strip.scrollLeft) {
+      strip.scrollLeft = left - (strip.clientWidth - tab.offsetWidth) / 2;
+    }
+  });
+})();

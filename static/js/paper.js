@@ -15,6 +15,13 @@
      click outside, and when another menu opens.
    - The side column ([data-sticky-side]) gets data-fits, which makes it sticky,
      only while it is shorter than the window (else its end could not be reached).
+   - Keys (off while typing in a field, and with Ctrl, Alt or Cmd): n the note
+     composer, q the question box, / the log page's search (#search focuses it, app.js),
+     ? the shortcuts dialog (<dialog id="shortcuts">: Escape closes it, focus goes back).
+   - The note composer ([data-composer]) is one line that grows with its text, shows
+     its preview only once there is text, and has Write / Preview (preview alone).
+   - Up to 640 px the paper's fields fold into "Details" ([data-fold-narrow]),
+     open again on a wider window.
 */
 (function () {
   "use strict";
@@ -157,5 +164,117 @@
     fitSide();
     window.addEventListener("resize", fitSide);
     if (window.ResizeObserver) new ResizeObserver(fitSide).observe(side.firstElementChild || side);
+  });
+
+  // -- keys --
+  function typing(el) {
+    return el && el.closest && el.closest("input, textarea, select, [contenteditable], dialog[open]");
+  }
+
+  function focusBox(selector) {
+    var box = document.querySelector(selector);
+    if (!box) return false;
+    box.focus();
+    box.scrollIntoView({ block: "center" });
+    return true;
+  }
+
+  function openShortcuts(from) {
+    var dialog = document.getElementById("shortcuts");
+    if (!dialog || dialog.open) return;
+    dialog.returnTo = from;
+    dialog.showModal();
+  }
+
+  document.addEventListener("close", function (event) {
+    var dialog = event.target;
+    if (dialog.id !== "shortcuts" || !dialog.returnTo) return;
+    dialog.returnTo.focus();
+    dialog.returnTo = null;
+  }, true);
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-shortcuts-open]");
+    if (button) openShortcuts(button);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    if (typing(event.target)) return;
+    var done = false;
+    if (event.key === "n") done = focusBox("#note-body");
+    else if (event.key === "q") done = focusBox("#question-body");
+    else if (event.key === "?") {
+      openShortcuts(document.activeElement === document.body ? null : document.activeElement);
+      done = true;
+    } else if (event.key === "/") {
+      var page = document.querySelector("a[data-search-page]");
+      if (page) {
+        window.location.assign(page.href + "#search");
+        done = true;
+      }
+    }
+    if (done) event.preventDefault();
+  });
+
+  // -- the note composer --
+  var GROWS = window.CSS && CSS.supports && CSS.supports("field-sizing", "content");
+
+  function composerShow(form) {
+    var box = form.querySelector("textarea[name=body]");
+    var preview = form.querySelector("[data-composer-preview]");
+    var modes = form.querySelector("[data-composer-modes]");
+    var empty = !box.value.trim();
+    if (empty) form.removeAttribute("data-previewing");
+    var previewing = form.hasAttribute("data-previewing");
+    preview.hidden = empty;
+    modes.hidden = empty;
+    box.closest(".composer-write").hidden = previewing;
+    modes.querySelectorAll("[data-composer-mode]").forEach(function (button) {
+      var pressed = (button.getAttribute("data-composer-mode") === "preview") === previewing;
+      button.setAttribute("aria-pressed", pressed ? "true" : "false");
+    });
+    if (!GROWS) {
+      box.style.height = "auto";
+      box.style.height = box.scrollHeight + 2 + "px";
+    }
+  }
+
+  function composers(root) {
+    var found = root.matches && root.matches("[data-composer]") ? [root] : [];
+    if (root.querySelectorAll) found.push.apply(found, root.querySelectorAll("[data-composer]"));
+    found.forEach(composerShow);
+  }
+
+  document.addEventListener("input", function (event) {
+    var form = event.target.closest && event.target.closest("[data-composer]");
+    if (form && event.target.name === "body") composerShow(form);
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-composer-mode]");
+    if (!button) return;
+    var form = button.closest("[data-composer]");
+    var preview = button.getAttribute("data-composer-mode") === "preview";
+    form.toggleAttribute("data-previewing", preview);
+    composerShow(form);
+    if (!preview) form.querySelector("textarea[name=body]").focus();
+  });
+
+  document.addEventListener("htmx:load", function (event) {
+    if (event.detail && event.detail.elt) composers(event.detail.elt);
+  });
+
+  // -- "Details" folds on phones --
+  var narrow = window.matchMedia("(max-width: 640px)");
+  function fold() {
+    document.querySelectorAll("details[data-fold-narrow]").forEach(function (details) {
+      details.open = !narrow.matches;
+    });
+  }
+  narrow.addEventListener("change", fold);
+  document.addEventListener("DOMContentLoaded", function () {
+    fold();
+    composers(document);
   });
 })();

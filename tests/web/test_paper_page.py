@@ -266,3 +266,96 @@ def test_a_day_that_is_no_date_is_refused_and_changes_nothing(client, carol, pap
     assert response.status_code == 422 and b"Enter a valid date" in response.content
     paper.refresh_from_db()
     assert (paper.status, paper.read_on) == ("to_read", None)
+
+
+# -- issue #11: the composer, the shortcuts, the phone's state line and empty fields --
+
+
+def test_the_composer_is_one_line_with_its_anchor_folded_and_no_preview_yet(client, carol, paper):
+    client.force_login(carol)
+    html = client.get(url(paper)).content.decode()
+    composer = html[
+        html.index('id="note-form"') : html.index("</form>", html.index('id="note-form"'))
+    ]
+    assert 'rows="1"' in composer and "data-composer" in composer
+    assert '<details class="composer-anchor">' in composer  # folded
+    assert "data-composer-preview" in composer and "hidden data-composer-preview" in composer
+
+
+def test_after_a_note_the_empty_composer_takes_the_focus_back(client, carol, paper, htmx):
+    client.force_login(carol)
+    add = reverse("note_add", args=[paper.log.slug, paper.number])
+    response = client.post(add, {"body": "Figure 2: the decoder."}, **htmx)
+    assert_partial(response, "note-form")
+    html = response.content.decode()
+    textarea = html[html.index('<textarea id="note-body"') : html.index("</textarea>")]
+    assert "data-focus" in textarea and textarea.endswith(">")  # empty, and focused
+    assert '<li id="note-' in html and 'class="note" data-focus' not in html
+    assert 'data-announce="Note added"' in html
+
+
+def preview(client, paper, **data):
+    return client.post(reverse("markdown_preview", args=[paper.log.slug]), data)
+
+
+def test_the_composer_preview_shows_the_anchor_the_note_will_get(client, carol, paper):
+    client.force_login(carol)
+    typed = preview(client, paper, body="Figure 3: the *map*", anchor_kind="", anchor_label="")
+    html = typed.content.decode()
+    assert '<span class="chip chip-anchor">Figure 3</span>' in html
+    assert "<em>map</em>" in html and "Figure 3:" not in html
+
+    chosen = preview(client, paper, body="Scores.", anchor_kind="table", anchor_label="Table 2")
+    assert '<span class="chip chip-anchor">Table 2</span>' in chosen.content.decode()
+
+    # Other boxes (comments, questions) send no anchor: no chip.
+    comment = preview(client, paper, body="Figure 3: the map")
+    assert "chip-anchor" not in comment.content.decode()
+
+    hostile = preview(client, paper, body="x", anchor_kind="figure", anchor_label="<b>F</b>")
+    assert "<b>F</b>" not in hostile.content.decode()
+
+
+def test_the_shortcuts_dialog_lists_the_keys_the_user_has(client, carol, dave, paper):
+    client.force_login(carol)
+    html = client.get(url(paper)).content.decode()
+    assert (
+        '<dialog id="shortcuts"' in html
+        and "Write a note" in html
+        and "data-shortcuts-open" in html
+    )
+    client.force_login(dave)
+    html = client.get(url(paper)).content.decode()
+    assert '<dialog id="shortcuts"' in html and "Write a note" not in html
+
+
+def test_the_state_line_says_status_curiosity_and_open_questions(client, carol, paper):
+    paper.status, paper.curiosity = "read", "high"
+    paper.save()
+    for body in ["Why?", "How?", "Where?"]:
+        make_question(paper, by=carol, body=body)
+    resolved = make_question(paper, by=carol, body="When?")
+    resolved.status = resolved.Status.RESOLVED
+    resolved.save()
+    client.force_login(carol)
+    html = client.get(url(paper)).content.decode()
+    assert 'class="paper-state meta">Read · High · 3 open questions</p>' in html
+
+
+@pytest.mark.parametrize("tags", [0, 3])
+def test_empty_fields_are_marked_for_viewers_only(
+    client, carol, dave, paper, tags, django_assert_num_queries
+):
+    paper.authors = ""
+    paper.save()
+    for n in range(tags):
+        paper.tags.add(Tag.objects.create(log=paper.log, name=f"tag{n}"))
+    client.force_login(dave)
+    with django_assert_num_queries(11):
+        html = client.get(url(paper)).content.decode()
+    assert 'class="paper-field paper-field-authors is-empty"' in html
+    assert 'class="paper-field paper-field-tldr is-empty"' in html
+    assert ('class="paper-field paper-field-tags is-empty"' in html) is (tags == 0)
+    assert 'class="paper-field paper-field-link"' in html  # it has a link
+    client.force_login(carol)  # who added it: sees "Authors —" to fill it
+    assert "is-empty" not in client.get(url(paper)).content.decode()
