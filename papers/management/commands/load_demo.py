@@ -58,6 +58,7 @@ class Command(BaseCommand):
                     user=users[username], log=log, defaults={"role": role}
                 )
             _conversation(log, users)
+            _lived_in(log, users)
         else:
             self.stdout.write("The demo log exists already; left as it is.")
         for username, role in PEOPLE:
@@ -98,3 +99,106 @@ def _conversation(log, users):
         by=users["bob"],
         body="@alice, should Thursday compare this with a retrieval-augmented model?",
     )
+
+
+# What bob (curator) and carol (member) add to the sample, so a new user sees notes,
+# comments, resolved questions and tags at work: (paper number, who, anchor, text).
+NOTES = [
+    (
+        3,
+        "bob",
+        "Equation 1",
+        "With $d_k = 64$ the dot products have variance 64; dividing by $\\sqrt{d_k}$ "
+        "brings it back to 1, so the softmax does not saturate.",
+    ),
+    (
+        5,
+        "carol",
+        "Figure 1",
+        "The right-hand plots use the filter normalization of [[6]], so the two papers' "
+        "pictures can be compared directly.",
+    ),
+    (
+        7,
+        "carol",
+        "Figure 3",
+        "The dilation doubles per layer (1, 2, 4, …, 512): the receptive field grows "
+        "exponentially with depth, the parameters only linearly.",
+    ),
+]
+TAGS = {
+    3: ["transformers", "nlp"],
+    5: ["optimization"],
+    6: ["optimization", "visualization"],
+    7: ["audio", "generative models"],
+    8: ["bayesian"],
+}
+# (paper number, who asks, question, who resolves, resolution)
+RESOLVED = [
+    (
+        5,
+        "carol",
+        "Is $\\rho$ tuned per dataset, or is there a default that works?",
+        "bob",
+        "Tuned: a grid over {0.01, 0.02, 0.05, 0.1, 0.2, 0.5} on a held-out split (Section 3); "
+        "0.05 is the usual starting point.",
+    ),
+]
+# An open question of the sample that gets an answer: (paper number, its start, who, text)
+ANSWERED = [
+    (
+        3,
+        'The term, "Transductive"',
+        "carol",
+        "Transduction: mapping one sequence to another (translation, here). The paper uses "
+        "it as Graves (2012) does, not in the statistical-learning sense.",
+    ),
+]
+# A comment on the first note of a paper: (paper number, who, text)
+COMMENTS = [
+    (
+        5,
+        "bob",
+        "The variance across datasets is in Table 1 too: the smaller the dataset, "
+        "the bigger SAM's gain.",
+    ),
+    (
+        7,
+        "carol",
+        "The masking in the Transformer's decoder [[3]] is the same idea: no peeking "
+        "at future positions.",
+    ),
+    (8, "bob", "Worth pairing with [[4]] for Thursday: both ask how sure a model should be."),
+]
+
+
+def _lived_in(log, users):
+    """Add bob's and carol's notes, comments, tags and resolved questions to the sample."""
+    papers = {paper.number: paper for paper in log.papers.all()}
+    for number, who, label, body in NOTES:
+        if number in papers:
+            kind = label.split()[0].lower()
+            actions.note_add(
+                papers[number], by=users[who], body=body, anchor_kind=kind, anchor_label=label
+            )
+    for number, names in TAGS.items():
+        if number in papers:
+            paper = papers[number]
+            tags = sorted({*(tag.name for tag in paper.tags.all()), *names})
+            actions.paper_edit(paper, by=users["bob"], version=paper.version, tags=tags)
+    for number, who, body, resolver, resolution in RESOLVED:
+        if number in papers:
+            question = actions.question_ask(papers[number], by=users[who], body=body)
+            actions.question_resolve(question, by=users[resolver], resolution=resolution)
+    for number, start, who, resolution in ANSWERED:
+        question = (
+            papers[number].questions.filter(body__startswith=start).first()
+            if number in papers
+            else None
+        )
+        if question is not None:
+            actions.question_resolve(question, by=users[who], resolution=resolution)
+    for number, who, body in COMMENTS:
+        note = papers[number].notes.order_by("position").first() if number in papers else None
+        if note is not None:
+            actions.comment_add(note, by=users[who], body=body)
