@@ -151,7 +151,7 @@ READS = {
     "invitation_revoke": "|",
     "log_detail": "q status curiosity tag open sort page |",
     "paper_add": "q status curiosity tag open sort page | title url",
-    "markdown_preview": "| body text tldr",
+    "markdown_preview": "| body text tldr anchor_kind anchor_label",
     "log_watch": "q status curiosity tag open sort page | digest",
     "paper_detail": "|",
     "paper_field_edit": "show | title url arxiv_id doi authors year status curiosity curiosity_note tag_names tldr version",  # noqa: E501
