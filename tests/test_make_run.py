@@ -26,8 +26,9 @@ def free_port():
 
 
 def fetch(url):
+    # A worker's first request loads the app: seconds on a busy 2-core CI machine.
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(url, timeout=30) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
