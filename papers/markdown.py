@@ -30,11 +30,13 @@ import itertools
 import logging
 import re
 import threading
+import xml.etree.ElementTree as etree
 from bisect import bisect_right
 
 import markdown as _markdown
 import nh3
 from django.conf import settings
+from latex2mathml.converter import convert as latex2mathml_convert
 from markdown import inlinepatterns, util
 from markdown.extensions import Extension
 from markdown.extensions.tables import TableExtension, TableProcessor
@@ -43,6 +45,11 @@ from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from mdx_truly_sane_lists.mdx_truly_sane_lists import (
     TrulySaneListExtension,
     TrulySaneOListProcessor,
+)
+from pymdownx.arithmatex import (
+    ArithmatexExtension,
+    BlockArithmatexProcessor,
+    InlineArithmatexPattern,
 )
 
 logger = logging.getLogger(__name__)
@@ -447,6 +454,142 @@ class _NeutralizeInline(Treeprocessor):
                 element.tail = neutralize_inline(element.tail)
 
 
+# == Math ==
+#
+# `$…$`, `\(…\)` (inline) and `$$…$$`, `\[…\]`, `\begin{env}…\end{env}` (a
+# block of their own) become MathML on the server (issue #11): browsers
+# draw it without JavaScript, which the content policy would not run
+# anyway. Arithmatex finds the formulas with its "smart dollar" rules (no
+# space just inside the dollars, so "$5 and $10" stays prose) and
+# latex2mathml converts them. A formula that does not convert, is longer
+# than MAX_FORMULA or nests deeper than MAX_FORMULA_DEPTH (latex2mathml
+# recurses per level) is shown as written, as code. So that a text full of
+# formulas stays fast, one render converts at most MAX_FORMULA_CHARACTERS of
+# formulas it has not seen before (conversions are cached); the rest show
+# as code too. The sanitizer lets through the MathML elements latex2mathml
+# writes and their presentation attributes, nothing else (MATH_TAGS).
+
+MAX_FORMULA = 2_000  # characters in one formula
+MAX_FORMULA_DEPTH = 32  # groups in groups: {…}, \left…\right, \begin…\end
+MAX_FORMULA_CHARACTERS = 20_000  # characters of new formulas converted in one render
+MAX_CACHED_FORMULAS = 4_096
+_converted = {}  # (formula, display) → its MathML or None; emptied when full
+_OPENER_OR_CLOSER = re.compile(r"\\(?:left|begin)\b|(?<!\\)\{|\\(?:right|end)\b|(?<!\\)\}")
+
+
+def _formula_depth(latex):
+    depth = deepest = 0
+    for token in _OPENER_OR_CLOSER.finditer(latex):
+        opens = token[0] in ("{", "\\left", "\\begin")
+        depth = depth + 1 if opens else max(0, depth - 1)
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def latex_to_mathml(latex, display):
+    """Return the MathML of a LaTeX formula ("inline" or "block"), or None if it has none."""
+    if len(latex) > MAX_FORMULA or _formula_depth(latex) > MAX_FORMULA_DEPTH:
+        return None
+    try:
+        return latex2mathml_convert(latex, display=display)
+    except Exception:  # noqa: BLE001 - latex2mathml raises many kinds, RecursionError among them
+        return None
+
+
+class _MathExtension(ArithmatexExtension):
+    """Arithmatex's syntax, rendered to MathML; see `latex_to_mathml`.
+
+    One instance serves every converter (EXTENSIONS), one a thread: what
+    belongs to a render (its stash, its budget) lives on the converter.
+    """
+
+    def __init__(self):
+        super().__init__(block_syntax=["dollar", "square", "begin"], smart_dollar=True)
+
+    def extendMarkdown(self, md):  # noqa: N802
+        super().extendMarkdown(md)
+        md.preprocessors.register(_MathBudget(md), "math_budget", 40)
+        # A `\(` that nothing closes made arithmatex scan to the end of the
+        # paragraph from each one: no formula holds another `\(`, so a
+        # search stops at the next one and the scans add up to the text.
+        pattern = md.inlinePatterns["arithmatex-inline"].compiled_re.pattern
+        linear = pattern.replace(r"(?:\\[^)]|", r"(?:\\[^()]|")
+        assert linear != pattern, "arithmatex's inline pattern changed"
+        config = self.getConfigs()
+        md.inlinePatterns.register(_InlineMath(linear, config, md), "arithmatex-inline", 189.9)
+        md.inlinePatterns.register(_InlineDisplayMath(md), "display-math-inline", 189.95)
+        block = md.parser.blockprocessors["arithmatex-block"]
+        md.parser.blockprocessors.register(
+            _BlockMath(block.pattern.pattern, config, md), "arithmatex-block", 79.9
+        )
+
+
+class _MathBudget(Preprocessor):
+    """Give each render its MAX_FORMULA_CHARACTERS of formulas to convert."""
+
+    def run(self, lines):
+        self.md.math_budget = MAX_FORMULA_CHARACTERS
+        return lines
+
+
+def _mathml(md, latex, display):
+    """The stash placeholder of the formula's MathML, or None to show it as code."""
+    key = (latex, display)
+    if key not in _converted:
+        if len(latex) > md.math_budget:
+            return None
+        md.math_budget -= len(latex)
+        if len(_converted) >= MAX_CACHED_FORMULAS:
+            _converted.clear()
+        _converted[key] = latex_to_mathml(latex, display)
+    markup = _converted[key]
+    return None if markup is None else md.htmlStash.store(markup)
+
+
+class _InlineMath(InlineArithmatexPattern):
+    def __init__(self, pattern, config, md):
+        super().__init__(pattern, config)
+        self.md = md
+
+    def handleMatch(self, m, data):  # noqa: N802
+        escapes, _, latex, escapes2, _, latex2 = m.groups()
+        if escapes or escapes2:
+            return super().handleMatch(m, data)
+        return _formula_or_code(self.md, latex or latex2, "inline", m)
+
+
+class _InlineDisplayMath(inlinepatterns.InlineProcessor):
+    """`$$…$$` inside a paragraph: a display formula (arithmatex reads it only as a block)."""
+
+    def __init__(self, md):
+        super().__init__(r"(?<!\\)\$\$((?:\\.|[^\\$])+?)\$\$", md)
+
+    def handleMatch(self, m, data):  # noqa: N802
+        return _formula_or_code(self.md, m[1], "block", m)
+
+
+def _formula_or_code(md, latex, display, match):
+    placeholder = _mathml(md, latex, display)
+    if placeholder is None:
+        placeholder = etree.Element("code")
+        placeholder.text = util.AtomicString(match[0])
+    return placeholder, match.start(0), match.end(0)
+
+
+class _BlockMath(BlockArithmatexProcessor):
+    def run(self, parent, blocks):
+        blocks.pop(0)
+        groups = self.match.groupdict()
+        latex = groups["math"] or groups["math2"] or groups["math3"]
+        placeholder = _mathml(self.parser.md, latex, "block")
+        if placeholder is None:
+            code = etree.SubElement(etree.SubElement(parent, "pre"), "code")
+            code.text = util.AtomicString(self.match[0])
+        else:
+            etree.SubElement(parent, "p").text = placeholder
+        return True
+
+
 # == One pass per inline pattern ==
 
 # The pattern classes whose handleMatch reads the text only from the match on
@@ -461,6 +604,8 @@ _ONE_PASS_CLASSES = (
     inlinepatterns.AutomailInlineProcessor,
     inlinepatterns.SubstituteTagInlineProcessor,
     inlinepatterns.HtmlInlineProcessor,
+    _InlineMath,
+    _InlineDisplayMath,
 )
 _NOT_AFTER = re.compile(r"\(\?<!(\\?.)\)")
 _LOOKS_AROUND = re.compile(r"\(\?<|\\[bBAZ]|(?<![\\\[])\^")
@@ -668,6 +813,7 @@ class _ListExtension(TrulySaneListExtension):
 
 EXTENSIONS = [
     ReadinglogExtension(),
+    _MathExtension(),
     "fenced_code",
     _TableExtension(),
     _ListExtension(nested_indent=2, truly_sane=True),
@@ -689,6 +835,25 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align", "colspan", "rowspan", "scope"},
     "code": {"class"},
 }
+# What latex2mathml writes (see latex_to_mathml); not maction, semantics,
+# annotation(-xml) or href: no links, scripts or HTML hidden in MathML.
+MATH_TAGS = {
+    "math", "menclose", "mfrac", "mi", "mn", "mo", "mover", "mpadded", "mphantom", "mroot",
+    "mrow", "mspace", "msqrt", "mstyle", "msub", "msubsup", "msup", "mtable", "mtd", "mtext",
+    "mtr", "munder", "munderover",
+}  # fmt: skip
+MATH_ATTRIBUTES = {
+    "accent", "columnalign", "columnlines", "columnspacing", "depth", "display",
+    "displaystyle", "fence", "form", "height", "largeop", "linethickness", "lspace",
+    "mathsize", "mathvariant", "maxsize", "minsize", "movablelimits", "notation", "rowlines",
+    "rowspacing", "rspace", "scriptlevel", "separator", "stretchy", "width",
+}  # fmt: skip
+# A length in a MathML attribute: small and not negative, so no formula can
+# cover the page around it or push it away.
+_MATH_LENGTH_ATTRIBUTES = {"depth", "height", "lspace", "rspace", "width", "minsize", "maxsize"}
+_MATH_LENGTH = re.compile(r"(?:[0-9]{1,2}(?:\.[0-9]{1,3})?|\.[0-9]{1,3})(?:em|ex|pt|px|mu|%)?")
+ALLOWED_TAGS |= MATH_TAGS
+ALLOWED_ATTRIBUTES |= dict.fromkeys(MATH_TAGS, MATH_ATTRIBUTES)
 URL_SCHEMES = {"http", "https", "mailto", "data"}  # data: only for images: _filter_attribute
 LINK_REL = "nofollow noopener noreferrer"
 
@@ -707,12 +872,15 @@ def sanitize_html(html):
 
 
 def _filter_attribute(tag, attribute, value):
-    """Allow only `language-*` classes, `data:` only in an image's source, numbers as starts.
+    """Allow only `language-*` classes, `data:` only in an image's source, numbers as starts,
+    small MathML lengths.
 
     Authors cannot borrow the app's own CSS; a `data:` link could be a page.
     """
     if attribute == "start":
         return value if _LIST_START.fullmatch(value) else None
+    if tag in MATH_TAGS and attribute in _MATH_LENGTH_ATTRIBUTES:
+        return value if _MATH_LENGTH.fullmatch(value) else None
     if attribute == "class":
         classes = [c for c in value.split() if c.startswith("language-")]
         return " ".join(classes) or None

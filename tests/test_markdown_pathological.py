@@ -56,6 +56,11 @@ def growing(make_piece, size=MAX_TEXT):
 
 
 CORPUS = {
+    # Math (issue #11): formulas to convert, the same or all different, and nesting.
+    "many formulas": repeat("$x$ "),
+    "many different formulas": growing(lambda i: f"$x_{{{i}}}^2$ "),
+    "deeply nested fractions": repeat("$" + r"\frac{" * 40 + "x" + "}{y}" * 40 + "$ "),
+    "unclosed dollars": repeat("$a "),
     # From cmark's test/pathological_tests.py and markdown-it's port of it.
     "nested strong emph": nest("*a **a ", "b", " a** a*"),
     "many emph closers with no openers": repeat("a_ "),
@@ -252,6 +257,7 @@ TOKENS = [
     *"[]()!`\\*_<>&\"'|#-> \n",
     *["``", "```", "**", "__", "  \n", "\n\n", "- ", "1. ", "> ", "word", "é"],
     *["<b>", "</b>", "<!-- c -->", "&amp;", "&#42;", "<http://a.b/c>", "<a@b.c>"],
+    *["$x$", "$$y$$", "$", r"\(z\)"],
     *["[a](b)", '[a](b "t")', "[a][r]", "\n[r]: /u", "![i](s)", "| a | b |\n|---|---|\n"],
 ]
 
