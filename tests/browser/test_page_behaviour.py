@@ -67,6 +67,7 @@ def test_an_empty_note_shows_its_error_in_place_and_keeps_what_was_typed(new_pag
     loads = watch_navigations(page)
 
     page.fill("#question-body", "A question half typed")
+    page.locator(".composer-anchor summary").click()  # the anchor is behind a toggle
     page.fill("#id_anchor_label", "Figure 2")
     page.fill("#note-body", "   ")  # passes the browser's `required`, not the server
     page.get_by_role("button", name="Add note").click()
