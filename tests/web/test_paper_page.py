@@ -359,3 +359,13 @@ def test_empty_fields_are_marked_for_viewers_only(
     assert 'class="paper-field paper-field-link"' in html  # it has a link
     client.force_login(carol)  # who added it: sees "Authors —" to fill it
     assert "is-empty" not in client.get(url(paper)).content.decode()
+
+
+def test_the_live_update_brings_the_state_line_with_the_new_count(client, carol, paper):
+    client.force_login(carol)
+    make_question(paper, by=carol, body="Why six layers?")
+    since = reverse("paper_updates", args=[paper.log.slug, paper.number]) + "?since=0"
+    html = client.get(since).content.decode()
+    assert 'id="paper-state"' in html and "· 1 open question</p>" in html
+    page = client.get(url(paper)).content.decode()
+    assert "#paper-state" in page[page.index('id="paper-poller"') :]
