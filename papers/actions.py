@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from papers import mentions
+from papers import crosslinks, mentions
 from papers.models import (
     COMMENT_TARGETS,
     ChangeLogEntry,
@@ -68,6 +68,7 @@ def paper_add(log, *, by, **fields):
     paper.full_clean(exclude=["log", "number"] if paper.number is None else ["log"])
     paper.save()
     mentions.record(paper, by=by)
+    crosslinks.record(paper)
     _record(log, Kind.PAPER_ADDED, f"Added [{paper.number}] {paper.title}", by=by, paper=paper)
     return paper
 
@@ -85,6 +86,7 @@ def note_add(paper, *, by, body, anchor_kind="", anchor_label=""):
         position=_next_position(paper.notes.all()),
     )
     mentions.record(note, by=by)
+    crosslinks.record(note)
     paper.touch()
     _record(paper.log, Kind.NOTE_ADDED, f"Note added to [{paper.number}]", by=by, paper=paper)
     return note
@@ -102,6 +104,7 @@ def question_ask(paper, *, by, body, section=""):
         position=_next_position(paper.questions.all()),
     )
     mentions.record(question, by=by)
+    crosslinks.record(question)
     paper.touch()
     _record(
         paper.log, Kind.QUESTION_ASKED, f"Question asked on [{paper.number}]", by=by, paper=paper
@@ -119,6 +122,7 @@ def question_resolve(question, *, by, resolution="", answer=None):
     question.resolve(by=by, resolution=resolution, answer=answer)
     paper = question.paper
     paper.touch()
+    crosslinks.record(question)
     if question.author not in mentions.record(question, by=by):
         Notification.send(
             question.author,
@@ -167,6 +171,7 @@ def comment_add(target, *, by, body, parent=None):
     )
     paper.touch()
     mentioned = mentions.record(comment, by=by)
+    crosslinks.record(comment)
     _notify_comment(comment, target, parent, by, told={user.pk for user in mentioned})
     return comment
 
@@ -213,6 +218,7 @@ def note_to_question(note, *, by):
         position=_next_position(paper.questions.all()),
     )
     mentions.record(question, by=by, notify=False)  # the same text: told as a note
+    crosslinks.record(question)
     # Comments in the trash move too, so a restore puts them on the question.
     Comment.objects_with_deleted.filter(note=note).update(note=None, question=question)
     note.delete()
@@ -233,6 +239,7 @@ def question_to_note(question, *, by):
         position=_next_position(paper.notes.all()),
     )
     mentions.record(note, by=by, notify=False)  # the same text: told as a question
+    crosslinks.record(note)
     Question.objects.filter(pk=question.pk).update(answer=None)
     Comment.objects_with_deleted.filter(question=question).update(question=None, note=note)
     question.delete()
@@ -294,6 +301,7 @@ def paper_renumber(paper, number, *, by):
     paper.number = number
     paper.updated_by = by
     paper.save(update_fields=["number", "updated_by", "updated_at"])
+    crosslinks.renumbered(paper.log_id, {paper.pk: (old, number)})
     _record(
         paper.log,
         Kind.WRITTEN,
@@ -323,6 +331,7 @@ def papers_renumber_sequentially(log, *, by):
     for paper, number in zip(papers, numbers, strict=True):
         Paper.objects.filter(pk=paper.pk).update(number=number)
     moved = [[p.pk, p.number, n] for p, n in zip(papers, numbers, strict=True) if p.number != n]
+    crosslinks.renumbered(log.pk, {pk: (old, new) for pk, old, new in moved})
     if papers:
         undo = {"renumber": moved} if moved else None
         _record(log, Kind.WRITTEN, f"Renumbered papers 1 to {numbers[-1]}", by=by, undo=undo)
@@ -384,6 +393,8 @@ def papers_merge(papers, *, by):
     titles = ", ".join(f"[{p.number}]" for p in others)
     for other, place in zip(others, moved, strict=True):
         place["trash"] = trash(other, by=by, reason=f"merged into [{kept.number}]").pk
+    # Links to the merged papers now link to the kept one.
+    crosslinks.renumbered(kept.log_id, {other.pk: (other.number, kept.number) for other in others})
     kept.touch()
     undo = {
         "merge": {
@@ -507,6 +518,7 @@ def changelog_write(log, *, by, date, text):
         log=log, kind=Kind.WRITTEN, date=date, text=text, author=by
     )
     mentions.record(entry, by=by)
+    crosslinks.record(entry)
     return entry
 
 
@@ -592,6 +604,9 @@ def text_edit(item, *, by, version, restored_from=None, tell_mentioned=True, **v
     columns += ["version", "edited_at", "edited_by", "updated_by", "updated_at"]
     current.save(update_fields=columns)
     mentions.record(current, by=by, notify=tell_mentioned)
+    crosslinks.record(current)
+    if "title" in changed and isinstance(current, Paper):
+        crosslinks.retitled(current)
     return current
 
 

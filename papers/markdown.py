@@ -1036,6 +1036,60 @@ def link_mentions(markup, links):
     return "".join(pieces)
 
 
+# == [[N]] cross-links ==
+#
+# `[[3]]` or `[[3|the SAM paper]]` in a text links to paper 3 of the same log
+# (issue #11), its title on hover; a number no paper of the log has stays as
+# typed, marked. As with mentions, links are made in the sanitized HTML, so
+# no author can forge one (nh3 gives their links no class), and nothing in a
+# link, code or a formula is one. papers/crosslinks.py records them.
+_CROSSLINK_OR_TAG = re.compile(
+    r'<(?P<close>/?)(?P<tag>[a-z0-9]+)(?:[^>"]|"[^"]*")*>'
+    r"|\[\[(?P<number>[1-9][0-9]{0,8})(?:\|(?P<label>[^\[\]<>|]{1,200}))?\]\]"
+)
+_NO_CROSSLINKS_IN = {*_NO_MENTIONS_IN, "math"}
+MAX_CROSSLINKS = 100  # different papers one text links to (the look-up query stays short)
+
+
+def link_papers(markup, links):
+    """Link each `[[N]]` in sanitized HTML to paper N, given `links(numbers)`.
+
+    `links` takes the set of numbers found and returns {number: (url, title)}
+    for the log's papers among them (papers.models.paper_links: one query).
+    It is not called when the text has no "[[".
+    """
+    if "[[" not in markup:
+        return markup
+    spans, skipping = [], 0
+    for match in _CROSSLINK_OR_TAG.finditer(markup):
+        if match["tag"] is not None:
+            if match["tag"] in _NO_CROSSLINKS_IN:
+                skipping = max(0, skipping + (-1 if match["close"] else 1))
+        elif not skipping:
+            spans.append(match)
+    if not spans:
+        return markup
+    numbers = sorted({int(match["number"]) for match in spans})[:MAX_CROSSLINKS]
+    papers = links(set(numbers))
+    pieces, done = [], 0
+    for match in spans:
+        number = int(match["number"])
+        found = papers.get(number)
+        if found is None and number not in numbers:
+            continue  # beyond MAX_CROSSLINKS: left as typed, unmarked
+        if found is None:
+            title = f"No paper [{number}] in this log"
+            link = f'<span class="crosslink-missing" title="{title}">{match[0]}</span>'
+        else:
+            url, title = (html.escape(value) for value in found)
+            label = match["label"] or f"[{number}]"
+            link = f'<a href="{url}" class="crosslink" title="[{number}] {title}">{label}</a>'
+        pieces += [markup[done : match.start()], link]
+        done = match.end()
+    pieces.append(markup[done:])
+    return "".join(pieces)
+
+
 _local = threading.local()
 
 
@@ -1060,10 +1114,11 @@ def _plain(text):
     return _PLAIN_RE.fullmatch(text) and "://" not in text and "www." not in text.lower()
 
 
-def render_markdown(text, *, mentions=None):
+def render_markdown(text, *, mentions=None, papers=None):
     """Turn markdown as an author wrote it into safe HTML; show it as typed if that fails.
 
-    `mentions`, when given, links @names of members (see `link_mentions`).
+    `mentions`, when given, links @names of members (see `link_mentions`);
+    `papers`, `[[N]]` to the log's papers (see `link_papers`).
     """
     if not text or not text.strip():
         return ""
@@ -1073,6 +1128,8 @@ def render_markdown(text, *, mentions=None):
         markup = show_images(lower_headings(sanitize_html(_converter().convert(text))))
         if mentions is not None and "@" in markup:
             markup = link_mentions(markup, mentions)
+        if papers is not None and "[[" in markup:
+            markup = link_papers(markup, papers)
         return markup
     except Exception:
         # A failed conversion leaves parser state behind (a RecursionError

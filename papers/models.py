@@ -145,16 +145,19 @@ class Versioned(models.Model):
             setattr(self, name, data[name])
         return names
 
-    def render(self, mentions=None):
-        """Render the markdown fields into their `_html` columns, @mentions of members linked.
+    def render(self, mentions=None, papers=None):
+        """Render the markdown fields into their `_html` columns, @mentions and [[N]] linked.
 
-        `mentions` (a `links` function for render_markdown) defaults to a
-        look-up among the members of the item's log: one query per text that
-        has an "@name" in it, none otherwise.
+        `mentions` and `papers` (`links` functions for render_markdown)
+        default to look-ups among the members and the papers of the item's
+        log: one query per text that has an "@name" or a "[[N]]" in it, none
+        otherwise.
         """
         mentions = mentions or mention_links(lambda: self.mention_log_id)
+        papers = papers or paper_links(lambda: self.mention_log_id)
         for source, target in self.RENDERED.items():
-            setattr(self, target, render_markdown(getattr(self, source), mentions=mentions))
+            markup = render_markdown(getattr(self, source), mentions=mentions, papers=papers)
+            setattr(self, target, markup)
 
     @property
     def mention_log_id(self):
@@ -189,6 +192,31 @@ def all_member_links(log_id):
     """
     urls = _member_urls(Membership.objects.filter(log_id=log_id))
     return lambda names: {name: urls[name] for name in names if name in urls}
+
+
+def paper_links(log_id):
+    """Return a `links` function for render_markdown: numbers → (URL, title) of the log's papers.
+
+    `log_id` is a function, called only when a text has a "[[N]]". Papers in
+    the trash are left out: a link to one shows as missing until it is back.
+    """
+
+    def links(numbers):
+        return _paper_urls(Paper.objects.filter(log_id=log_id(), number__in=numbers))
+
+    return links
+
+
+def all_paper_links(log_id):
+    """Return a `links` function over all the log's papers, read now in one query (imports)."""
+    urls = _paper_urls(Paper.objects.filter(log_id=log_id))
+    return lambda numbers: {number: urls[number] for number in numbers if number in urls}
+
+
+def _paper_urls(papers):
+    """Return {number: (URL, title)} for the papers (one query)."""
+    rows = papers.values_list("number", "title", "log__slug")
+    return {n: (reverse("paper_detail", args=[slug, n]), title) for n, title, slug in rows}
 
 
 def _member_urls(memberships):

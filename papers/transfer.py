@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import Truncator
 
-from papers import mentions
+from papers import crosslinks, mentions
 from papers.logformat import (
     ChangeLogItem,
     LogDocument,
@@ -250,6 +250,7 @@ def _save(document, *, owner, log, title, slug, render):
     # bulk_create sets the new rows' ids (PostgreSQL, SQLite 3.35+): the undo needs them.
     Paper.objects.bulk_create([p for _, p in new_papers], batch_size=BATCH)
     mentions.record_imported(log.pk, [p for _, p in new_papers])
+    crosslinks.link_imported(log.pk, [p for _, p in new_papers])
     result.counts["papers"] = len(new_papers)
     _save_tags(log, new_papers)
 
@@ -539,6 +540,7 @@ def _save_notes_and_questions(log, new_papers, matched, in_log, *, owner, now, r
     Question.objects.bulk_create(questions, batch_size=BATCH)
     Comment.objects.bulk_create(replies, batch_size=BATCH)
     mentions.record_imported(log.pk, [*notes, *questions, *replies])
+    crosslinks.link_imported(log.pk, [*notes, *questions, *replies])
     result.counts.update(
         {"notes": len(notes), "questions": len(questions), "replies": len(replies)}
     )
@@ -568,6 +570,7 @@ def _save_changelog(log, items, in_log, *, owner, result, render):
             )  # fmt: skip
     ChangeLogEntry.objects.bulk_create(entries, batch_size=BATCH)
     mentions.record_imported(log.pk, entries)
+    crosslinks.link_imported(log.pk, entries)
     result.counts["change-log entries"] = len(entries)
     return entries
 
@@ -871,6 +874,7 @@ def _restore(backup, *, slug):
     ChangeLogEntry.objects.bulk_create(entries.values(), batch_size=BATCH)
     for rows in (papers, notes, questions, comments, entries):
         mentions.record_imported(log.pk, rows.values())
+        crosslinks.link_imported(log.pk, rows.values())
 
     # auto_now wrote "now" on insert; put back the times the backup recorded.
     for model, items, rows in (

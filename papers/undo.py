@@ -31,7 +31,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from papers import actions
+from papers import actions, crosslinks
 from papers.models import ChangeLogEntry, Comment, Note, Paper, Question, ReadingLog
 
 # How many runs of ids one query looks up (two parameters each).
@@ -239,6 +239,7 @@ def _undo_renumber(entry, data, *, by):
     Paper.objects_with_deleted.filter(pk__in=list(papers)).update(number=F("number") + highest)
     for pk in papers:
         Paper.objects_with_deleted.filter(pk=pk).update(number=moves[pk][0], updated_by=by)
+    crosslinks.renumbered(log.pk, {pk: (moves[pk][1], moves[pk][0]) for pk in papers})
     if len(papers) == 1:
         ((pk, paper),) = papers.items()
         return f"Renumbering undone: “{paper.title}” is [{moves[pk][0]}] again."

@@ -18,6 +18,7 @@ from papers.models import (
     get_log_for_user,
     membership_visited,
     mention_links,
+    paper_links,
     role_allows,
 )
 from papers.views import query_without_page, wants_partial
@@ -143,7 +144,9 @@ def markdown_preview(request, slug):
             text = note.cleaned_data["body"]
             label = note.cleaned_data["anchor_label"]
             chip = format_html('<span class="chip chip-anchor">{}</span> ', label)
-    html = render_markdown(text, mentions=mention_links(lambda: log.pk))
+    html = render_markdown(
+        text, mentions=mention_links(lambda: log.pk), papers=paper_links(lambda: log.pk)
+    )
     return HttpResponse(chip + html if html else '<p class="muted">Nothing to preview yet.</p>')
 
 

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -12,11 +12,12 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import retarget, trigger_client_event
 
-from papers import actions
+from papers import actions, crosslinks
 from papers.conflicts import save_or_conflict
 from papers.forms import PAPER_FIELDS, NoteForm, paper_field_form
 from papers.models import (
     Comment,
+    CrossLink,
     Note,
     Paper,
     Question,
@@ -41,7 +42,9 @@ def get_paper(log, number):
     previous = siblings.filter(number__lt=OuterRef("number")).order_by("-number")[:1]
     following = siblings.filter(number__gt=OuterRef("number")).order_by("number")[:1]
     papers = Paper.objects.filter(log=log).annotate(
-        previous_number=Subquery(previous), next_number=Subquery(following)
+        previous_number=Subquery(previous),
+        next_number=Subquery(following),
+        cited=Exists(CrossLink.objects.filter(target=OuterRef("pk"))),
     )
     return get_object_or_404(
         papers.select_related("added_by", "edited_by").prefetch_related(
@@ -111,6 +114,8 @@ def paper_page_context(request, log, role, paper, **extra):
         "paper_field_names": FIELD_NAMES,
         "note_directions": NOTE_DIRECTIONS,
         "since": int(paper.last_activity_at.timestamp() * 1000),
+        # Backlinks, read only when get_paper found some (its `cited`).
+        "cited_in": crosslinks.cited_in(paper, log) if getattr(paper, "cited", False) else [],
         **extra,
     }
 
