@@ -173,12 +173,20 @@ class ChangeLogEntryForm(Versioned, NoLabelSuffix, forms.ModelForm):
 
 
 class PaperAddForm(NoLabelSuffix, forms.ModelForm):
-    """Add a paper from the log page: a title and, optionally, its link.
+    """Add a paper from the log page: a title, its link, or both.
 
     The link may be any URL, or just an arXiv id ("2407.12687", "arXiv:2407.12687v2")
-    or a DOI ("10.1145/3290605.3300233"), as people paste them.
+    or a DOI ("10.1145/3290605.3300233"), as people paste them; with an id the view
+    fills what is empty from arXiv or Crossref (papers/metadata.py), so a title is
+    not needed. "Add it anyway" adds a paper the log already has (issue #11).
     """
 
+    title = forms.CharField(
+        required=False,
+        max_length=500,
+        error_messages={"max_length": TITLE_TOO_LONG},
+        widget=forms.TextInput(attrs={"placeholder": "Paper title"}),
+    )
     url = forms.CharField(
         label="Link, arXiv id or DOI",
         required=False,
@@ -187,18 +195,14 @@ class PaperAddForm(NoLabelSuffix, forms.ModelForm):
             attrs={"placeholder": "https://arxiv.org/abs/… or 2407.12687", "inputmode": "url"}
         ),
     )
+    add_anyway = forms.BooleanField(label="Add it anyway", required=False)
 
     class Meta:
         model = Paper
         fields = ["title", "url"]
-        widgets = {"title": forms.TextInput(attrs={"placeholder": "Paper title"})}
-        error_messages = {"title": {"max_length": TITLE_TOO_LONG}}
 
     def clean_title(self):
-        title = self.cleaned_data["title"].strip()
-        if not title:
-            raise forms.ValidationError("Give the paper a title.")
-        return title
+        return self.cleaned_data["title"].strip()
 
     def clean_url(self):
         text = self.cleaned_data["url"].strip()
@@ -215,9 +219,23 @@ class PaperAddForm(NoLabelSuffix, forms.ModelForm):
         self.ids = {"arxiv_id": arxiv_id, "doi": doi}
         return url
 
+    def clean(self):
+        data = super().clean()
+        if data.get("title") or self.has_error("url"):
+            return data
+        if not data.get("url"):
+            self.add_error("title", "Give the paper a title, or paste its arXiv id or DOI.")
+        elif not (self.ids["arxiv_id"] or self.ids["doi"]):
+            self.add_error("title", "Give the paper a title: only an arXiv id or DOI fills it in.")
+        return data
+
+    def _post_clean(self):
+        """Leave the model's checks to actions.paper_add: the title may still be filled."""
+
     def paper_fields(self):
         """Return the fields for actions.paper_add, with the arXiv id or DOI of the link."""
-        return {**self.cleaned_data, **self.ids}
+        fields = {name: self.cleaned_data[name] for name in ("title", "url")}
+        return {**fields, **self.ids}
 
 
 SORTS = {
@@ -653,3 +671,15 @@ class ReadingForm(NoLabelSuffix, forms.Form):
         if mixed:
             choices.insert(0, ("", self.GUESSED))
         self.fields["reading"].choices = choices
+
+
+class PaperMergeForm(NoLabelSuffix, forms.Form):
+    """Merge this paper with another of the log, by its number, after a confirm step."""
+
+    into = forms.IntegerField(
+        label="Merge into paper number",
+        min_value=1,
+        max_value=10**9,
+        error_messages={"required": "Give the number of the paper to merge into."},
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -54,6 +54,7 @@ from papers.models import (
     TrashItem,
     User,
     all_member_links,
+    normalize_title,
     unique_slug,
 )
 from papers.undo import id_runs
@@ -226,6 +227,7 @@ def _save(document, *, owner, log, title, slug, render):
             log=log,
             number=number,
             title=entry.title,
+            title_key=normalize_title(entry.title),  # bulk_create skips Paper.save()
             url=entry.url,
             arxiv_id=entry.arxiv_id,
             doi=entry.doi,

@@ -10,6 +10,7 @@ from papers.views import (
     feeds,
     history,
     logs,
+    lookup,
     notifications,
     paper,
     questions,
@@ -64,6 +65,14 @@ urlpatterns = [
     path("logs/<slug:slug>/", logs.log_detail, name="log_detail"),
     path("logs/<slug:slug>/papers/add/", logs.paper_add, name="paper_add"),
     path("logs/<slug:slug>/preview/", logs.markdown_preview, name="markdown_preview"),
+    # A paper filled from its arXiv id or DOI, and duplicates merged (papers/views/lookup.py)
+    path(
+        "logs/<slug:slug>/papers/add/preview/",
+        lookup.paper_add_preview,
+        name="paper_add_preview",
+    ),
+    path("logs/<slug:slug>/papers/<int:number>/fetch/", lookup.paper_fetch, name="paper_fetch"),
+    path("logs/<slug:slug>/papers/<int:number>/merge/", lookup.paper_merge, name="paper_merge"),
     path("logs/<slug:slug>/watch/", logs.log_watch, name="log_watch"),
     path("logs/<slug:slug>/papers/<int:number>/", paper.paper_detail, name="paper_detail"),
     path(

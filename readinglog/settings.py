@@ -290,6 +290,15 @@ DATA_UPLOAD_MAX_NUMBER_FILES = READINGLOG_MAX_IMPORT_FILES
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Where a pasted arXiv id or DOI is looked up (papers/metadata.py): tests and
+# offline sites point these elsewhere (issue #11).
+READINGLOG_ARXIV_API_URL = os.environ.get(
+    "READINGLOG_ARXIV_API_URL", "http://export.arxiv.org/api/query"
+)
+READINGLOG_CROSSREF_API_URL = os.environ.get(
+    "READINGLOG_CROSSREF_API_URL", "https://api.crossref.org/works"
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
-from papers import actions
+from papers import actions, metadata
 from papers.forms import NoteForm, PaperAddForm, PaperFilterForm, WatchForm
 from papers.markdown import render_markdown, too_long
 from papers.models import (
@@ -96,31 +96,59 @@ def log_detail(request, slug):
     )
 
 
+def _add_values(log, form):
+    """Return (fields for actions.paper_add, the lookup, the paper it duplicates or None).
+
+    Empty title, authors, year and abstract are filled from arXiv or Crossref; with
+    neither a title typed nor one found, the id stands in as a provisional title.
+    Queries: the lookup's cache (1, +1 when it asks the site) and the duplicate (1).
+    """
+    fields = form.paper_fields()
+    found = metadata.lookup(arxiv_id=fields["arxiv_id"], doi=fields["doi"])
+    fields.update(metadata.fill(fields, found))
+    fields["title"] = fields["title"] or fields["arxiv_id"] or fields["doi"]
+    same = log.papers.same_as(arxiv_id=fields["arxiv_id"], doi=fields["doi"], title=fields["title"])
+    return fields, found, same.order_by("number").first()
+
+
 @login_required
 @require_POST
 def paper_add(request, slug):
-    """Add a paper with the next number; arXiv id or DOI come from its link."""
+    """Add a paper with the next number, filled from its arXiv id or DOI when it has one.
+
+    A paper the log already has (same arXiv id, DOI or title) is not added unless
+    "Add it anyway" is ticked; the form names the one it already has.
+    """
     log, role = get_log_for_user(request.user, slug, need=Role.MEMBER)
     form = PaperAddForm(request.POST)
-    paper = None
+    paper = found = None
     if form.is_valid():
-        try:
-            paper = actions.paper_add(log, by=request.user, **form.paper_fields())
-        except ValidationError as error:
-            form.add_error(None, error)
+        fields, found, duplicate = _add_values(log, form)
+        if duplicate and not form.cleaned_data["add_anyway"]:
+            form.duplicate = duplicate
+            form.add_error(None, f"Already in this log as {duplicate}.")
+        else:
+            try:
+                paper = actions.paper_add(log, by=request.user, **fields)
+            except ValidationError as error:
+                form.add_error(None, error)
     if paper is None:
         context = _page_context(request, log, role, add_form=form)
         if request.htmx:
             return render(request, TEMPLATE + "#paper-add", context, status=422)
         context["watch_form"] = _watch_form(request.user, log, role)
         return render(request, TEMPLATE, context, status=422)
+    missed = found is not None and not found.found
     if not request.htmx:
+        if missed:
+            messages.warning(request, f"Nothing was filled in from its id: {found.error}")
         return redirect(paper)
     paper.open_question_count = 0
     add_form = PaperAddForm()
     add_form.fields["title"].widget.attrs["data-focus"] = True  # type the next paper at once
     context = {"log": log, "role": role, "add_form": add_form, "can_add": True}
-    return render(request, TEMPLATE + "#paper-added", {**context, "paper": paper, "added": paper})
+    context |= {"paper": paper, "added": paper, "missed": found if missed else None}
+    return render(request, TEMPLATE + "#paper-added", context)
 
 
 @login_required

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 from django.conf import settings
@@ -5,10 +6,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from papers import actions
-from papers.models import Membership, ReadingLog, Role, User
+from papers.models import Membership, ReadingLog, Role, User, normalize_title
 from papers.transfer import import_markdown
 
 SAMPLE = Path(settings.BASE_DIR) / "docs" / "examples" / "paper-reading-log-2024.md"
+# Authors, years, abstracts and TL;DRs of the sample's papers, shipped so the
+# demo never asks arXiv (issue #11).
+METADATA = Path(__file__).resolve().parents[2] / "demo" / "metadata.json"
 SLUG = "2024-paper-reading-logs"
 DEFAULT_PASSWORD = "readinglog"
 PEOPLE = [
@@ -57,6 +61,7 @@ class Command(BaseCommand):
                 Membership.objects.get_or_create(
                     user=users[username], log=log, defaults={"role": role}
                 )
+            _fill_metadata(log, users["alice"])
             _conversation(log, users)
             _lived_in(log, users)
         else:
@@ -71,6 +76,23 @@ class Command(BaseCommand):
         if admin.is_superuser:
             self.stdout.write(f"  alice is also a site admin: http://127.0.0.1:{port}/admin/")
         self.stdout.write(f"The demo log: http://127.0.0.1:{port}{log.get_absolute_url()}")
+
+
+def _fill_metadata(log, by):
+    """Fill the empty authors, year, abstract and TL;DR of the sample's papers from METADATA.
+
+    An edit of each paper, as "Fetch details" would make it, so its history shows it.
+    """
+    known = {normalize_title(p["title"]): p for p in json.loads(METADATA.read_text())["papers"]}
+    for paper in log.papers.order_by("number"):
+        data = known.get(paper.title_key, {})
+        values = {
+            name: data[name]
+            for name in ("authors", "year", "abstract", "tldr")
+            if data.get(name) and not getattr(paper, name)
+        }
+        if values:
+            actions.paper_edit(paper, by=by, version=paper.version, **values)
 
 
 def _conversation(log, users):
