@@ -16,6 +16,7 @@ papers.transfer.save_document, as a markdown import is: one transaction, the
 """
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -169,10 +170,76 @@ def _decoder():
 
 
 _DECODER = _decoder()
+# pylatexenc is thorough but slow (about 60 µs a character, more on long
+# values) and recursive (a few hundred nested braces exhaust the stack): it
+# decodes short values with little nesting, up to a budget per file; the rest
+# goes through _plain, a linear decoder of the common cases (what export writes
+# among them).
+DECODE_MAX_VALUE = 2000
+DECODE_MAX_DEPTH = 20
+DECODE_BUDGET = 300_000  # characters per file
+_LATEX_RE = re.compile(r"[\\{}~%$&#_^]|--|``|''")
+_ACCENTS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303",
+            "=": "\u0304", ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b",
+            "c": "\u0327", "k": "\u0328", "r": "\u030a"}  # fmt: skip
+_SYMBOLS = {"textbackslash": "\\", "textasciicircum": "^", "textasciitilde": "~", "ss": "ß",
+            "o": "ø", "O": "Ø", "ae": "æ", "AE": "Æ", "aa": "å", "AA": "Å", "l": "ł", "L": "Ł",
+            "i": "ı", "oe": "œ", "OE": "Œ", "ldots": "…", "dots": "…"}  # fmt: skip
+_PLAIN_RE = re.compile(
+    r"\\([\'`^\"~=.])\s*(?:\{\\?([a-zA-Z])\}|\\?([a-zA-Z]))"  # \"{u}, \'e, \'{\i}
+    r"|\\([uvHckr])(?:\{\\?([a-zA-Z])\}|\s+([a-zA-Z]))"  # \v{c}, \c c
+    r"|\\([&%$#_{}])"  # \&, \{
+    r"|\\([a-zA-Z]+)\s*(?:\{\})?"  # \ss, \textbackslash{}, \emph
+    r"|---|--|``|''|~|[{}]"
+)
+_PLAIN_LIGATURES = {"---": "—", "--": "–", "``": "“", "''": "”", "~": "\u00a0", "{": "", "}": ""}
+
+
+def _plain_one(match):
+    if match[1]:
+        return unicodedata.normalize("NFC", (match[2] or match[3]) + _ACCENTS[match[1]])
+    if match[4]:
+        return unicodedata.normalize("NFC", (match[5] or match[6]) + _ACCENTS[match[4]])
+    if match[7]:
+        return match[7]
+    if match[8]:
+        return _SYMBOLS.get(match[8], "")
+    return _PLAIN_LIGATURES[match[0]]
+
+
+def _plain(value):
+    """Decode the common LaTeX of a BibTeX value in one linear pass: accents, escapes,
+    symbols, ligatures; other commands are dropped and their braced text kept."""
+    return _PLAIN_RE.sub(_plain_one, value)
+
+
+def _depth(value):
+    depth = deepest = 0
+    for brace in re.findall(r"(?<!\\)[{}]", value):
+        depth += 1 if brace == "{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+# What is left of DECODE_BUDGET for the file being read (reset by parse_bibtex), per thread.
+_budget = threading.local()
+
+
+def _decode(value):
+    if not _LATEX_RE.search(value):
+        return value
+    if (
+        len(value) <= DECODE_MAX_VALUE
+        and _budget.left >= len(value)
+        and _depth(value) <= DECODE_MAX_DEPTH
+    ):
+        _budget.left -= len(value)
+        return _DECODER.latex_to_text(value)
+    return _plain(value)
 
 
 def _text(value):
-    return " ".join(_DECODER.latex_to_text(value).split())
+    return " ".join(_decode(value).split())
 
 
 def _name(parts):
@@ -203,6 +270,8 @@ def parse_bibtex(data, *, log=None):
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise LogFormatError("The file is not UTF-8 text.") from None
+    if data.count("=") > MAX_ENTRIES * 50:
+        raise LogFormatError("The file has too many fields (key = value) to be a bibliography.")
     # A cheap count before parsing: a huge bibliography is refused at once.
     if data.count("@") > MAX_ENTRIES * 3 or len(re.findall(r"@\s*\w+\s*[{(]", data)) > MAX_ENTRIES:
         raise LogFormatError(
@@ -226,6 +295,7 @@ def parse_bibtex(data, *, log=None):
     entries = library.entries
     if not entries:
         raise LogFormatError("The file has no BibTeX entries (@article{…}, @misc{…}).")
+    _budget.left = DECODE_BUDGET
     known = _Known(log)
     document = LogDocument(reading="bibtex", readings=["bibtex"])
     result = BibResult(document=document)
@@ -249,12 +319,13 @@ class _Known:
         if log is None:
             return
         rows = Paper.objects_with_deleted.filter(log=log).values_list(
-            "number", "title", "arxiv_id", "doi", "title_key", "trashed"
+            "number", "title", "arxiv_id", "doi", "trashed"
         )
-        for number, title, arxiv_id, doi, key, trashed in rows:
+        for number, title, arxiv_id, doi, trashed in rows:
             self.next_number = max(self.next_number, number + 1)
             if trashed is None:
-                self.add(f"[{number}] {title}", arxiv_id, doi, key)
+                # The key from the title, not title_key: papers bulk-created skip save().
+                self.add(f"[{number}] {title}", arxiv_id, doi, normalize_title(title))
 
     def add(self, label, arxiv_id, doi, key):
         if arxiv_id:
@@ -281,6 +352,7 @@ def _field(entry, name):
 
 def _paper(entry, known, warnings):
     """Return (PaperEntry, "") for a new paper or (None, why it is left out)."""
+    _check_raw(entry)
     raw_title = _field(entry, "title")
     title = _text(raw_title) if isinstance(raw_title, str) else ""
     if not title:
@@ -334,6 +406,26 @@ def _paper(entry, known, warnings):
             )
     known.add(f"“{title}” (earlier in the file)", arxiv_id, doi, key)
     return paper, ""
+
+
+def _check_raw(entry):
+    """Refuse a value too long to be what it says before spending time decoding it."""
+    raw = {name: _field(entry, name) for name in ("title", "url", "doi", "eprint", "author")}
+    line = entry.start_line + 1
+    for name in ("title", "url", "doi", "eprint"):
+        limit = LIMITS.get(name, 40)
+        if isinstance(raw[name], str) and len(raw[name]) > 4 * limit:
+            raise LogFormatError(
+                f"{entry.key}: the {name} is longer than {limit} characters.", line=line
+            )
+    if isinstance(raw["author"], list) and len(raw["author"]) > 300:
+        raise LogFormatError(f"{entry.key}: more than 300 authors.", line=line)
+    for name in ("abstract", "note"):
+        value = _field(entry, name)
+        if isinstance(value, str) and len(value) > 2 * MAX_TEXT:
+            raise LogFormatError(
+                f"{entry.key}: the {name} is longer than {MAX_TEXT} characters.", line=line
+            )
 
 
 def _text_block(value):

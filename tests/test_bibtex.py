@@ -4,6 +4,8 @@ import bibtexparser
 import pytest
 from django.core.management import CommandError, call_command
 
+from papers.bibtex import parse_bibtex
+from papers.logformat import LogFormatError
 from papers.models import ChangeLogEntry, Paper
 from tests.conftest import make_paper
 
@@ -85,8 +87,10 @@ def test_export_keys_fields_and_escaping(log, carol, tmp_path, settings):
     assert again[:3] == list(entries)
 
 
+@pytest.mark.parametrize("budget", [300_000, 0], ids=["pylatexenc", "plain decoder"])
 @pytest.mark.parametrize("title", HOSTILE)
-def test_hostile_titles_round_trip(log, carol, tmp_path, title):
+def test_hostile_titles_round_trip(log, carol, tmp_path, title, budget, monkeypatch):
+    monkeypatch.setattr("papers.bibtex.DECODE_BUDGET", budget)
     make_paper(log, by=carol, title=title, authors="Jörg Müller, Team & Co 50%", tldr=title)
     text = export(log, tmp_path)
     library = bibtexparser.parse_string(text)
@@ -152,6 +156,37 @@ def test_bad_input_changes_nothing(log, tmp_path, capsys, text, message):
         assert message in capsys.readouterr().out
     assert not Paper.objects.filter(log=log).exists()
     assert not ChangeLogEntry.objects.filter(log=log).exists()
+
+
+@pytest.mark.parametrize("budget", [300_000, 0], ids=["pylatexenc", "plain decoder"])
+def test_latex_decoded(budget, monkeypatch):
+    monkeypatch.setattr("papers.bibtex.DECODE_BUDGET", budget)
+    text = r"""@misc{x, title = {{B}ERT and G{\"o}del{\'e} -- na\"{\i}ve \emph{really} \& co},
+      author = {{\v{S}}koda, Ji{\v r}{\'\i} and Stra{\ss}e, Anne}}"""
+    [paper] = parse_bibtex(text).document.papers
+    assert paper.title == "BERT and Gödelé – naïve really & co"
+    assert paper.authors == "Jiří Škoda, Anne Straße"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("@misc{x, title={" + "{" * 100_000 + "}" * 100_000 + "}}", "title is longer than 500"),
+        ("@misc{x, title={" + "{" * 300 + "a" + "}" * 300 + "}}", ""),
+        ("@misc{x, title={" + "a" * 5_000_000 + "}}", "title is longer than 500"),
+        ("@misc{x, " + "f={v}, " * 200_000 + "title={t}}", "too many fields"),
+        ("@misc{x, title={t}, author={" + " and ".join(["A B"] * 400) + "}}", "300 authors"),
+        ("@misc{x, title={t}, abstract={" + "\\x{" * 3000 + "}" * 3000 + "}}", ""),
+    ],
+    ids=["deep braces", "300 braces", "5 MB title", "many fields", "authors", "macros"],
+)
+def test_pathological_input_is_quick_and_clear(text, message):
+    """Each is read or refused in a second or two (pylatexenc alone took minutes or crashed)."""
+    if message:
+        with pytest.raises(LogFormatError, match=message):
+            parse_bibtex(text)
+    else:
+        assert len(parse_bibtex(text).document.papers) == 1
 
 
 def test_not_utf8_and_too_big(log, tmp_path, settings):
