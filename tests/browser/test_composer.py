@@ -88,6 +88,8 @@ def test_keys_reach_the_boxes_and_are_off_while_typing(new_page, group):
     log_in(page, "carol", PASSWORD)
     page.goto("/logs/group/papers/1/")
 
+    page.keyboard.press("Alt+n")  # with a modifier, a key is the browser's
+    expect(page.locator("#note-body")).not_to_be_focused()
     page.keyboard.press("q")
     expect(page.locator("#question-body")).to_be_focused()
     page.keyboard.type("nq?/")  # typed, not shortcuts
