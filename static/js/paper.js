@@ -202,7 +202,14 @@
     if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
     if (typing(event.target)) return;
     var done = false;
-    if (event.key === "n") done = focusBox("#note-body");
+    if (event.key === "n") {
+      var composer = document.querySelector("#note-form[data-previewing]");
+      if (composer) {
+        composer.removeAttribute("data-previewing"); // back to writing
+        composerShow(composer);
+      }
+      done = focusBox("#note-body");
+    }
     else if (event.key === "q") done = focusBox("#question-body");
     else if (event.key === "?") {
       openShortcuts(document.activeElement === document.body ? null : document.activeElement);

@@ -72,6 +72,10 @@ def test_the_composer_grows_previews_with_its_anchor_and_toggles(new_page, group
     page.get_by_role("button", name="Write", exact=True).click()
     expect(composer).to_be_visible()
     expect(composer).to_be_focused()
+    # "n" from the preview goes back to writing too.
+    page.get_by_role("button", name="Preview", exact=True).click()
+    page.keyboard.press("n")
+    expect(composer).to_be_focused()
 
     # Emptied again: no preview, no toggle.
     composer.fill("")
