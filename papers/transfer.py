@@ -15,6 +15,7 @@ before, elsewhere, and a log of 60,000 notes must not mail its members.
 """
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -186,13 +187,17 @@ def _save(document, *, owner, log, title, slug, render):
     existing = {p.number: p for p in papers}
     titles = Counter(title_key(p.title) for p in papers)
     by_title = {title_key(p.title): p for p in papers if titles[title_key(p.title)] == 1}
+    # Then the paper the entry is by its arXiv id (any version), DOI or normalised
+    # title, as the add form finds duplicates (issue #11); a key two papers share is no one's.
+    keys = Counter(key for p in papers for key in same_paper_keys(p))
+    by_key = {key: p for p in papers for key in same_paper_keys(p) if keys[key] == 1}
     taken = set(existing)
     next_number = max(taken, default=0) + 1
     now = timezone.now()
 
     new_papers, matched, used = [], [], set()
     for entry in document.papers:
-        paper = _already_in_log(entry, existing, by_title, used)
+        paper = _already_in_log(entry, existing, by_title, used, by_key)
         if paper is not None:
             used.add(paper.pk)
             if paper.in_trash:
@@ -304,8 +309,22 @@ def title_key(title):
     return " ".join(title.lower().split())
 
 
-def _already_in_log(entry, existing, by_title, used):
-    """Return the log's paper this entry describes: same number and title, or same title.
+def same_paper_keys(paper):
+    """Return the keys two entries of one paper share: its arXiv id without version,
+    its DOI in lower case and its normalised title (PaperQuerySet.same_as's rules)."""
+    keys = []
+    if paper.arxiv_id:
+        keys.append("arxiv:" + re.sub(r"v\d+$", "", paper.arxiv_id))
+    if paper.doi:
+        keys.append("doi:" + paper.doi.lower())
+    if title := normalize_title(paper.title):
+        keys.append("title:" + title)
+    return keys
+
+
+def _already_in_log(entry, existing, by_title, used, by_key):
+    """Return the log's paper this entry describes: same number and title, or same title,
+    or else the same arXiv id, DOI or normalised title.
 
     Only papers that were in the log before the import count, each once, so
     two papers of one file with the same title stay two papers.
@@ -315,6 +334,8 @@ def _already_in_log(entry, existing, by_title, used):
         candidate = same_number
     else:
         candidate = by_title.get(title_key(entry.title))
+    if candidate is None:
+        candidate = next((by_key[key] for key in same_paper_keys(entry) if key in by_key), None)
     if candidate is None or candidate.pk in used:
         return None
     return candidate

@@ -115,3 +115,12 @@ def paper(log, carol):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_network_lookups(settings):
+    """Point the arXiv and Crossref lookups at a closed local port: no test reaches the
+    network, and a paper added with an id is looked up and found offline at once.
+    Tests that want answers replay tests/recorded_metadata.py with respx."""
+    settings.READINGLOG_ARXIV_API_URL = "http://127.0.0.1:9/arxiv/api/query"
+    settings.READINGLOG_CROSSREF_API_URL = "http://127.0.0.1:9/crossref/works"

@@ -3,8 +3,11 @@
 arXiv and Crossref answer from tests/recorded_metadata.py (respx): no network.
 """
 
+import re
+
 import httpx
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from papers.models import MetadataLookup, Paper
@@ -49,6 +52,8 @@ def test_an_arxiv_id_alone_adds_the_paper_filled(client, carol, log, sites, past
     assert paper.authors == "Ashish Vaswani, Noam Shazeer, Niki Parmar"
     assert paper.year == 2017 and paper.abstract.startswith("A sequence transduction")
     assert paper.arxiv_id.startswith("1706.03762")
+    page = client.get(paper.get_absolute_url()).content.decode()
+    assert "<summary>Abstract</summary><p>A sequence transduction model" in page
 
 
 @pytest.mark.parametrize("pasted", ["10.1038/nature14539", "https://doi.org/10.1038/nature14539"])
@@ -220,4 +225,26 @@ def test_adding_costs_the_same_queries_however_many_papers(
         client.post(add_url(), {"url": "1706.03762", "add_anyway": "on"}, HTTP_HX_REQUEST="true")
 
 
-QUERIES_TO_ADD = 21
+QUERIES_TO_ADD = 22
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "### [7] Attention is all you need!\n",  # the title, written another way
+        "### [7] Transformers\nhttps://arxiv.org/pdf/1706.03762v7\n",  # the arXiv id, v7
+    ],
+)
+def test_an_import_adds_to_the_paper_already_in_the_log(client, bob, carol, log, heading):
+    paper = make_paper(log, by=carol, title="Attention Is All You Need", arxiv_id="1706.03762v1")
+    client.force_login(bob)
+    text = f"# Group\n\n{heading}\n- A note from the file.\n"
+    upload = SimpleUploadedFile("log.md", text.encode(), content_type="text/markdown")
+    response = client.post(reverse("log_import", args=[log.slug]), {"file": upload})
+    assert "is [1] in this log; what is new in the file was added to it." in (
+        response.content.decode()
+    )
+    token = re.search(r'name="token" value="([^"]+)"', response.content.decode())[1]
+    client.post(reverse("log_import_confirm", args=[log.slug]), {"token": token})
+    assert Paper.objects.filter(log=log).count() == 1
+    assert [n.body for n in paper.notes.all()] == ["A note from the file."]
