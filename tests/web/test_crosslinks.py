@@ -141,6 +141,22 @@ def test_renumbering_a_paper_rewrites_the_links_to_it(admin_client, client, caro
     assert "Like [[7]]" in cited_in(client, sam)
 
 
+def test_undoing_a_renumbering_puts_the_links_back(
+    admin_client, client, bob, carol, log, paper, sam
+):
+    note = make_note(paper, by=carol, body="Like [[2]].")
+    data = {"action": "renumber_paper", "_selected_action": [sam.pk], "apply": "1", "number": "7"}
+    admin_client.post(reverse("admin:papers_paper_changelist"), data)
+    entry = log.changelog.get(text="Renumbered [2] to [7]")
+    client.force_login(bob)
+    response = client.post(reverse("changelog_undo", args=[log.slug, entry.pk]))
+    assert response.status_code == 302
+    note.refresh_from_db()
+    sam.refresh_from_db()
+    assert sam.number == 2 and note.body == "Like [[2]]."
+    assert f'href="{sam.get_absolute_url()}" class="crosslink"' in note.body_html
+
+
 def test_renumbering_the_log_rewrites_every_moved_number_at_once(
     admin_client, log, carol, paper, sam
 ):
