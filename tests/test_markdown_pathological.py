@@ -288,3 +288,25 @@ def test_mentions_at_the_size_limit_render_fast(unit, caplog):
     html, seconds = cpu_seconds(lambda: render_markdown(text, mentions=link_everyone))
     assert seconds < FAST, f"{unit!r}: {seconds:.2f} s"
     assert html and not caplog.records
+
+
+def link_every_paper(numbers):
+    return {number: (f"/logs/group/papers/{number}/", "A title") for number in numbers}
+
+
+@pytest.mark.parametrize(
+    "unit", ["[[1]] ", "[[", "[[1", "[[1|" + "a" * 200 + "]] ", "`[[1]]` ", "[[1]]$x$"]
+)
+def test_cross_links_at_the_size_limit_render_fast(unit, caplog):
+    text = repeat(unit)
+    html, seconds = cpu_seconds(lambda: render_markdown(text, papers=link_every_paper))
+    assert seconds < FAST, f"{unit!r}: {seconds:.2f} s"
+    assert html and not caplog.records
+
+
+def test_different_cross_links_beyond_the_limit_stay_as_typed():
+    text = " ".join(f"[[{n}]]" for n in range(1, 151))
+    asked = []
+    html = render_markdown(text, papers=lambda numbers: asked.append(numbers) or {})
+    assert asked == [set(range(1, 101))]  # one look-up of at most MAX_CROSSLINKS numbers
+    assert html.count("crosslink-missing") == 100 and "[[150]]</p>" in html
