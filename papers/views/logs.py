@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
@@ -14,6 +15,7 @@ from papers.forms import NoteForm, PaperAddForm, PaperFilterForm, WatchForm
 from papers.markdown import render_markdown, too_long
 from papers.models import (
     Membership,
+    ReadingLog,
     Role,
     get_log_for_user,
     membership_visited,
@@ -96,19 +98,38 @@ def log_detail(request, slug):
     )
 
 
-def _add_values(log, form):
-    """Return (fields for actions.paper_add, the lookup, the paper it duplicates or None).
+def _add_values(form):
+    """Return (fields for actions.paper_add, the lookup) of the add form.
 
     Empty title, authors, year and abstract are filled from arXiv or Crossref; with
     neither a title typed nor one found, the id stands in as a provisional title.
-    Queries: the lookup's cache (1, +1 when it asks the site) and the duplicate (1).
+    Queries: the lookup's cache (1, +1 when it asks the site).
     """
     fields = form.paper_fields()
     found = metadata.lookup(arxiv_id=fields["arxiv_id"], doi=fields["doi"])
     fields.update(metadata.fill(fields, found))
     fields["title"] = fields["title"] or fields["arxiv_id"] or fields["doi"]
-    same = log.papers.same_as(arxiv_id=fields["arxiv_id"], doi=fields["doi"], title=fields["title"])
-    return fields, found, same.order_by("number").first()
+    return fields, found
+
+
+@transaction.atomic
+def _add_unless_there(log, form, fields, *, by):
+    """Add the paper unless the log has it (same arXiv id, DOI or title) and "Add it
+    anyway" is not ticked; return the paper added, or None with the form told why.
+
+    The log row is locked first, as actions.paper_add does, so two people adding the
+    same paper at once (a double click) find each other: one is added, one is told.
+    """
+    ReadingLog.objects.select_for_update().filter(pk=log.pk).exists()
+    if not form.cleaned_data["add_anyway"]:
+        same = log.papers.same_as(
+            arxiv_id=fields["arxiv_id"], doi=fields["doi"], title=fields["title"]
+        )
+        if duplicate := same.order_by("number").first():
+            form.duplicate = duplicate
+            form.add_error(None, f"Already in this log as {duplicate}.")
+            return None
+    return actions.paper_add(log, by=by, **fields)
 
 
 @login_required
@@ -123,15 +144,11 @@ def paper_add(request, slug):
     form = PaperAddForm(request.POST)
     paper = found = None
     if form.is_valid():
-        fields, found, duplicate = _add_values(log, form)
-        if duplicate and not form.cleaned_data["add_anyway"]:
-            form.duplicate = duplicate
-            form.add_error(None, f"Already in this log as {duplicate}.")
-        else:
-            try:
-                paper = actions.paper_add(log, by=request.user, **fields)
-            except ValidationError as error:
-                form.add_error(None, error)
+        fields, found = _add_values(form)
+        try:
+            paper = _add_unless_there(log, form, fields, by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
     if paper is None:
         context = _page_context(request, log, role, add_form=form)
         if request.htmx:

@@ -8,10 +8,13 @@ import re
 import httpx
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
-from papers.models import MetadataLookup, Paper
-from tests.conftest import make_paper
+from papers import metadata
+from papers.models import MetadataLookup, Paper, Role
+from tests.conftest import at_once, make_log, make_paper, make_user
 from tests.recorded_metadata import answer
 from tests.web.conftest import assert_partial
 
@@ -225,7 +228,7 @@ def test_adding_costs_the_same_queries_however_many_papers(
         client.post(add_url(), {"url": "1706.03762", "add_anyway": "on"}, HTTP_HX_REQUEST="true")
 
 
-QUERIES_TO_ADD = 22
+QUERIES_TO_ADD = 24
 
 
 @pytest.mark.parametrize(
@@ -248,3 +251,21 @@ def test_an_import_adds_to_the_paper_already_in_the_log(client, bob, carol, log,
     client.post(reverse("log_import_confirm", args=[log.slug]), {"token": token})
     assert Paper.objects.filter(log=log).count() == 1
     assert [n.body for n in paper.notes.all()] == ["A note from the file."]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_paper_added_twice_at_once_is_added_once(sites):
+    """A double click, or two members pasting the same id together (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time; the race needs PostgreSQL")
+    alice, carol = make_user("alice"), make_user("carol")
+    log = make_log(alice, members=[(carol, Role.MEMBER)])
+    metadata.lookup(arxiv_id="1706.03762")  # both find the title in the cache
+
+    def add():
+        client = Client()
+        client.force_login(carol)
+        return client.post(add_url(log.slug), {"url": "1706.03762"}).status_code
+
+    assert sorted(at_once(add, add, add)) == [302, 422, 422]
+    assert Paper.objects.filter(log=log).count() == 1
