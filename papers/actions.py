@@ -606,7 +606,7 @@ def text_edit(item, *, by, version, restored_from=None, tell_mentioned=True, **v
     mentions.record(current, by=by, notify=tell_mentioned)
     crosslinks.record(current)
     if "title" in changed and isinstance(current, Paper):
-        crosslinks.retitled(current)
+        crosslinks.rerender_links_to(current)
     return current
 
 
@@ -706,6 +706,8 @@ def trash(item, *, by, reason=""):
     for rows in _under(item):
         rows.update(trashed=entry)
     item.trashed = entry
+    if isinstance(item, Paper):
+        crosslinks.rerender_links_to(item)
     return entry
 
 
@@ -746,6 +748,8 @@ def trash_restore(entry, *, by):
         item.trashed = None
         paper = item if isinstance(item, Paper) else paper_of(_target_of(item))
         paper.touch()
+        if isinstance(item, Paper):
+            crosslinks.rerender_links_to(item)
     return item
 
 

@@ -17,8 +17,10 @@ no new version, no "edited" mark, nobody told. Resolving the numbers at
 render time instead would leave the text saying `[[3]]` about paper 7.
 
 A link's title (shown on hover) is the paper's title when the text was
-rendered; `retitled` renders again the texts that link to a paper whose
-title changed, at most RERENDER_LIMIT of them (rows of trashed texts too).
+rendered, and a link to a paper in the trash shows as missing; so
+`rerender_links_to` renders again the texts that link to a paper whose
+title changed or that goes to or comes back from the trash, at most
+RERENDER_LIMIT of them (rows of trashed texts too, kept for their restore).
 """
 
 import re
@@ -186,8 +188,9 @@ def _renumber(numbers):
     return replace
 
 
-def retitled(paper):
-    """Render again the texts that link to paper (its title shows on hover in their links)."""
+def rerender_links_to(paper):
+    """Render again the texts that link to paper: its title changed, or it left or came back
+    from the trash (a link to a paper in the trash shows as missing)."""
     links = None
     for model, items in _linking_items([paper.pk], RERENDER_LIMIT):
         links = links or all_paper_links(paper.log_id)

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from papers import actions
-from papers.models import CrossLink, Note, Paper, ReadingLog
+from papers.models import CrossLink, Note, Paper, ReadingLog, TrashItem
 from tests.conftest import make_comment, make_note, make_paper, make_question
 
 
@@ -186,6 +186,22 @@ def test_merging_a_paper_points_its_links_at_the_kept_one(client, bob, carol, lo
     note.refresh_from_db()
     assert note.body == "See [[1]]."
     assert "See [[1]]." in cited_in(client, paper)
+
+
+def test_a_paper_in_the_trash_is_linked_as_missing_until_it_is_restored(
+    client, bob, carol, paper, sam
+):
+    note = make_note(paper, by=carol, body="Like [[2]].")
+    client.force_login(bob)
+    client.post(reverse("paper_delete", args=[sam.log.slug, sam.number]))
+    note.refresh_from_db()
+    assert '<span class="crosslink-missing" title="No paper [2] in this log">[[2]]</span>' in (
+        note.body_html
+    )
+    entry = TrashItem.objects.get(object_id=sam.pk, kind="paper")
+    client.post(reverse("trash_restore", args=[sam.log.slug, entry.pk]))
+    note.refresh_from_db()
+    assert 'class="crosslink" title="[2] Sharpness-Aware Minimization"' in note.body_html
 
 
 def test_changing_the_title_updates_the_hover_of_links(client, carol, paper, sam):
