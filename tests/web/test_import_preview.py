@@ -128,7 +128,7 @@ def test_the_upload_form_takes_several_files_or_a_zip(client, bob, lab):
     html = client.get(import_url(lab)).content.decode()
 
     assert re.search(r'<input type="file" name="file"[^>]* multiple', html)
-    assert 'accept=".md,.markdown,.txt,.zip"' in html
+    assert 'accept=".md,.markdown,.txt,.zip,.bib"' in html
 
 
 def test_several_files_are_previewed_in_name_order_with_their_file(client, bob, lab):
