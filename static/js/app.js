@@ -116,6 +116,19 @@
   });
   document.addEventListener("DOMContentLoaded", schedulePoll);
 
+  // A poller that leaves the page (Back restores the page from htmx's history, a
+  // swap replaces it) ignores the answer to a poll still in flight: htmx would swap
+  // it from a detached element, find none of its targets and log errors. Events on
+  // a detached element reach only its own listeners, hence one on the element. The
+  // next poll, from the poller that took its place, brings the counts.
+  document.addEventListener("htmx:beforeCleanupElement", function (event) {
+    var elt = event.target;
+    if (!elt.hasAttribute || !elt.hasAttribute("data-poll")) return;
+    elt.addEventListener("htmx:beforeSwap", function (swap) {
+      swap.detail.shouldSwap = false;
+    });
+  });
+
   // What the page shows goes with each poll, so the answer is 204 while it is right.
   document.addEventListener("htmx:configRequest", function (event) {
     var elt = event.detail.elt;

@@ -159,3 +159,33 @@ def test_with_reduced_motion_nothing_flashes_but_the_new_marker_stays(new_page, 
     duration = item.evaluate("el => parseFloat(getComputedStyle(el).animationDuration)")
     assert duration < 0.001  # the 4 s flash is cut to nothing
     assert item.evaluate("el => getComputedStyle(el).boxShadow") != "none"  # the bar stays
+
+
+def test_a_poll_answered_after_back_restored_the_page_is_dropped_quietly(new_page, group):
+    """A poll in flight when Back restores the page from htmx's history belongs to the
+    poller that was replaced: its answer must not be swapped (htmx would find none of
+    its targets from a detached element and log an error); the next poll brings it."""
+    log, paper, bob, carol = group
+    page = new_page()
+    log_in(page, "bob", PASSWORD)
+    page.goto(log.get_absolute_url())
+    page.locator("#id_q").press_sequentially("attention", delay=20)
+    expect(page).to_have_url(re.compile(r"[?&]q=attention\b"))
+    answered = []
+
+    def slow(route):
+        page.wait_for_timeout(1500)
+        answered.append(route.request.url)
+        route.continue_()
+
+    page.route("**/updates/**", slow)
+    # The page claims a stale count, so the poll is answered 200 with the counts to swap.
+    page.evaluate("""() => {
+      document.getElementById("nav-notifications").setAttribute("data-unread", "7");
+      htmx.trigger(document.getElementById("page-poller"), "poll");
+    }""")
+    page.go_back()
+    expect(page).not_to_have_url(re.compile(r"[?&]q=attention\b"))
+    page.wait_for_timeout(2500)
+    assert answered, "the slow poll was answered"
+    page.unroute_all(behavior="ignoreErrors")
