@@ -57,8 +57,8 @@ _SPECIAL = {
     "^": r"\textasciicircum{}",
     "~": r"\textasciitilde{}",
 }
-# LaTeX's special characters, and the ligatures -- ``  '' that a {} keeps apart.
-_SPECIAL_RE = re.compile(r"[\\{}%&$#_^~]|-(?=-)|`(?=`)|'(?=')")
+# LaTeX's special characters, and the ligatures -- `` '' ?` !` that a {} keeps apart.
+_SPECIAL_RE = re.compile(r"[\\{}%&$#_^~]|-(?=-)|`(?=`)|'(?=')|[?!](?=`)")
 
 
 def escape(text):

@@ -1,10 +1,15 @@
 """BibTeX out of a log and into one: keys, escaping, LaTeX decoding, duplicates, bad input."""
 
+from types import SimpleNamespace
+from unittest.mock import patch
+
 import bibtexparser
 import pytest
 from django.core.management import CommandError, call_command
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from papers.bibtex import parse_bibtex
+from papers.bibtex import export_bibtex, parse_bibtex
 from papers.logformat import LogFormatError
 from papers.models import ChangeLogEntry, Paper
 from tests.conftest import make_paper
@@ -13,6 +18,7 @@ HOSTILE = [
     "{B}ERT & co: 100% \\ of $x^2$ #1 a_b ~ c -- d --- ``q'' }{ {unbalanced",
     "@misc{evil, title={x}}",
     'Müller\'s naïve "quoted" é',
+    "¿Why?` no!` <<x>> ,,y'' `a' 'b`",
     "} @article{injected, title = {pwned}",
     "%comment \\end{document} \\\\ \\input{/etc/passwd}",
 ]
@@ -156,6 +162,32 @@ def test_bad_input_changes_nothing(log, tmp_path, capsys, text, message):
         assert message in capsys.readouterr().out
     assert not Paper.objects.filter(log=log).exists()
     assert not ChangeLogEntry.objects.filter(log=log).exists()
+
+
+TITLES = (
+    st.text(
+        st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), max_codepoint=0x2FFF)
+        | st.sampled_from(list("\\{}%&$#_^~-`'\"@,=?!")),
+        min_size=1,
+        max_size=60,
+    )
+    .map(lambda text: " ".join(text.split()))
+    .filter(bool)
+)
+
+
+@pytest.mark.parametrize("budget", [300_000, 0], ids=["pylatexenc", "plain decoder"])
+@given(title=TITLES)
+@settings(max_examples=150, deadline=None)
+def test_any_title_parses_back_as_written(budget, title):
+    """Whatever a title holds (its spaces aside), the exported entry reads back to it."""
+    with patch("papers.bibtex.DECODE_BUDGET", budget):
+        paper = SimpleNamespace(
+            number=1, title=title, authors="", year=None, arxiv_id="", doi="", tldr="",
+            abstract="", get_absolute_url=lambda: "/logs/x/papers/1/",
+        )  # fmt: skip
+        [entry] = parse_bibtex(export_bibtex([paper], {1: "key"})).document.papers
+    assert entry.title == title
 
 
 @pytest.mark.parametrize("budget", [300_000, 0], ids=["pylatexenc", "plain decoder"])
