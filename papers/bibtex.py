@@ -429,8 +429,8 @@ def _check_raw(entry):
 
 
 def _text_block(value):
-    """Decode a note or abstract, its paragraphs kept."""
+    """Decode a note or abstract, its lines kept (a TL;DR is markdown: lists, paragraphs)."""
     if not isinstance(value, str):
         return ""
-    paragraphs = re.split(r"\n\s*\n", value)
-    return "\n\n".join(t for t in (_text(p) for p in paragraphs) if t)
+    lines = [line.rstrip() for line in _decode(value).strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))

@@ -229,3 +229,14 @@ def test_not_utf8_and_too_big(log, tmp_path, settings):
     settings.READINGLOG_MAX_IMPORT_BYTES = 10
     with pytest.raises(CommandError, match="larger than the import limit"):
         call_command("import_log", str(path), "--log", log.slug, "--owner", "alice")
+
+
+def test_tldr_lines_round_trip(log, carol, tmp_path):
+    tldr = "Attention only:\n\n- no recurrence, 100% parallel\n- $O(n^2)$ memory\n\n  indented"
+    make_paper(log, by=carol, tldr=tldr, abstract="One line.\nAnother & more.")
+    text = export(log, tmp_path)
+    Paper.objects.all().delete()
+    import_bib(tmp_path, text, "--log", log.slug, "--owner", "alice")
+    paper = Paper.objects.get(log=log)
+    assert (paper.tldr, paper.abstract) == (tldr, "One line.\nAnother & more.")
+    assert "<li>" in paper.tldr_html
