@@ -115,6 +115,13 @@ def cite_keys(papers):
     return keys
 
 
+def log_cite_keys(log):
+    """Return cite_keys() of the log's papers, those in the trash included, so that
+    deleting a paper leaves the others' keys as they were. Queries: 1."""
+    papers = Paper.objects_with_deleted.filter(log=log)
+    return cite_keys(papers.only("log", "number", "title", "authors", "year"))
+
+
 def _entry(paper, key):
     names, more = _author_names(paper.authors)
     authors = [

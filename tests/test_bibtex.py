@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from papers.actions import trash
 from papers.bibtex import export_bibtex, parse_bibtex
 from papers.logformat import LogFormatError
 from papers.models import ChangeLogEntry, Paper
@@ -91,6 +92,10 @@ def test_export_keys_fields_and_escaping(log, carol, tmp_path, settings):
     make_paper(log, by=carol, number=4, title="Attention later", authors="Vaswani", year=2017)
     again = [e.key for e in bibtexparser.parse_string(export(log, tmp_path)).entries]
     assert again[:3] == list(entries)
+    # Deleting the first paper leaves the others' keys alone.
+    trash(Paper.objects.get(log=log, number=1), by=carol)
+    after = [e.key for e in bibtexparser.parse_string(export(log, tmp_path)).entries]
+    assert after[:2] == ["vaswani2017attentionb", "vaswani2017attentionc"]
 
 
 @pytest.mark.parametrize("budget", [300_000, 0], ids=["pylatexenc", "plain decoder"])

@@ -31,7 +31,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from papers.bibtex import cite_keys, export_bibtex, parse_bibtex
+from papers.bibtex import export_bibtex, log_cite_keys, parse_bibtex
 from papers.forms import ImportForm, ReadingForm
 from papers.logformat import READINGS, LogFormatError
 from papers.logformat.blocks import human_size
@@ -425,14 +425,6 @@ def log_export_json(request, slug):
 BIBTEX = "application/x-bibtex; charset=utf-8"
 
 
-def _bibtex_keys(log):
-    """Return the cite keys of the log's papers: a key depends on the papers sharing it.
-
-    Queries: the fields the keys are made of, of every paper (1).
-    """
-    return cite_keys(log.papers.only("log", "number", "title", "authors", "year"))
-
-
 @require_GET
 def log_export_bibtex(request, slug):
     """Download the log's papers as BibTeX (anyone who can read the log).
@@ -443,7 +435,7 @@ def log_export_bibtex(request, slug):
     papers = list(log.papers.order_by("number"))
     for paper in papers:
         paper.log = log  # its URL needs the log's slug
-    return _attachment(export_bibtex(papers, _bibtex_keys(log)), BIBTEX, f"{log.slug}.bib")
+    return _attachment(export_bibtex(papers, log_cite_keys(log)), BIBTEX, f"{log.slug}.bib")
 
 
 @require_GET
@@ -456,5 +448,5 @@ def paper_export_bibtex(request, slug, number):
     paper = get_object_or_404(Paper, log=log, number=number)
     paper.log = log
     return _attachment(
-        export_bibtex([paper], _bibtex_keys(log)), BIBTEX, f"{log.slug}-{number}.bib"
+        export_bibtex([paper], log_cite_keys(log)), BIBTEX, f"{log.slug}-{number}.bib"
     )

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from papers.bibtex import cite_keys, export_bibtex
+from papers.bibtex import export_bibtex, log_cite_keys
 from papers.models import ReadingLog
 from papers.transfer import export_json, export_markdown
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
             text = json.dumps(export_json(log), indent=1, ensure_ascii=False) + "\n"
         elif format == "bibtex":
             papers = log.papers.select_related("log").order_by("number")
-            text = export_bibtex(papers, cite_keys(papers))
+            text = export_bibtex(papers, log_cite_keys(log))
         else:
             text = export_markdown(log)
         if output:
