@@ -141,6 +141,9 @@ def _entry(paper, key):
     if paper.doi:
         fields.append(("doi", escape(paper.doi)))
     fields.append(("url", escape(settings.SITE_URL + paper.get_absolute_url())))
+    if paper.url and paper.url != _link_of(paper.arxiv_id, paper.doi):
+        # `url` is the log's page of the paper: the paper's own link goes here.
+        fields.append(("howpublished", "\\url{" + escape(paper.url) + "}"))
     if paper.tldr:
         fields.append(("note", escape(paper.tldr)))
     if paper.abstract:
@@ -357,6 +360,13 @@ def _field(entry, name):
     return found.value if found is not None else None
 
 
+def _link_of(arxiv_id, doi):
+    """Return the paper's own link from its ids: its arXiv page, else its DOI's."""
+    if arxiv_id:
+        return f"https://arxiv.org/abs/{arxiv_id}"
+    return f"https://doi.org/{doi}" if doi else ""
+
+
 def _paper(entry, known, warnings):
     """Return (PaperEntry, "") for a new paper or (None, why it is left out)."""
     _check_raw(entry)
@@ -383,6 +393,12 @@ def _paper(entry, known, warnings):
     elif raw_doi:
         warnings.append(ParseWarning(line=entry.start_line + 1, message=f"{entry.key}: the DOI "
                                      f"“{raw_doi[:60]}” is not a DOI; left out."))  # fmt: skip
+    if url.startswith(settings.SITE_URL + "/"):
+        # Our own export's `url` is the paper's page in a log here, not the paper:
+        # its own link is in `howpublished`, or follows from its ids.
+        published = _text(str(_field(entry, "howpublished") or ""))
+        url = published if published.startswith(("https://", "http://")) else ""
+        url = url or _link_of(arxiv_id, doi)
     key = normalize_title(title)
     if label := known.find(arxiv_id, doi, key):
         return None, f"already in the log as {label}"

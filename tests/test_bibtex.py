@@ -188,7 +188,7 @@ def test_any_title_parses_back_as_written(budget, title):
     """Whatever a title holds (its spaces aside), the exported entry reads back to it."""
     with patch("papers.bibtex.DECODE_BUDGET", budget):
         paper = SimpleNamespace(
-            number=1, title=title, authors="", year=None, arxiv_id="", doi="", tldr="",
+            number=1, title=title, authors="", year=None, arxiv_id="", doi="", tldr="", url="",
             abstract="", get_absolute_url=lambda: "/logs/x/papers/1/",
         )  # fmt: skip
         [entry] = parse_bibtex(export_bibtex([paper], {1: "key"})).document.papers
@@ -245,3 +245,21 @@ def test_tldr_lines_round_trip(log, carol, tmp_path):
     paper = Paper.objects.get(log=log)
     assert (paper.tldr, paper.abstract) == (tldr, "One line.\nAnother & more.")
     assert "<li>" in paper.tldr_html
+
+
+def test_our_own_export_imported_elsewhere_keeps_each_papers_link(log, alice, carol, tmp_path):
+    """The export's `url` is the paper's page here; the import takes the paper's own link."""
+    make_paper(log, by=carol, title="Attention", arxiv_id="1706.03762")
+    make_paper(log, by=carol, title="ResNet", url="", doi="10.1109/CVPR.2016.90")
+    make_paper(log, by=carol, title="A blog post", url="https://example.org/a_post?x=1%20#y")
+    text = export(log, tmp_path)
+    assert "url = {http://127.0.0.1:8000/logs/group/papers/1/}" in text
+
+    import_bib(tmp_path, text, "--log", "elsewhere", "--owner", "alice")
+
+    links = dict(Paper.objects.filter(log__slug="elsewhere").values_list("title", "url"))
+    assert links == {
+        "Attention": "https://arxiv.org/abs/1706.03762",
+        "ResNet": "https://doi.org/10.1109/CVPR.2016.90",
+        "A blog post": "https://example.org/a_post?x=1%20#y",
+    }
