@@ -27,6 +27,10 @@ CONNECT_TIMEOUT = 3.0
 DEADLINE = 8.0  # seconds for the whole request: connect, send and every read
 MAX_BYTES = 1_000_000  # a bigger answer is not what was asked for
 RETRY_AFTER = timedelta(hours=1)
+# Lookups that reach arXiv or Crossref, site-wide, per minute: arXiv asks for one
+# request every 3 s, and no account holder should make the site flood either.
+# Past it a lookup answers "try again" (nothing stored), and the paper is added.
+LOOKUPS_PER_MINUTE = 20
 FILLED = ("title", "authors", "year", "abstract")
 LIMITS = {"title": 500, "authors": 1000, "abstract": 20_000}
 USER_AGENT = "Readinglog (paper metadata lookups)"
@@ -56,6 +60,7 @@ def lookup(*, arxiv_id="", doi=""):
     """Return the MetadataLookup of the id, asking arXiv or Crossref unless known.
 
     None when there is no id. A failure is asked again once RETRY_AFTER has passed.
+    Past LOOKUPS_PER_MINUTE, an unsaved MetadataLookup that says to try later.
     """
     key = lookup_key(arxiv_id=arxiv_id, doi=doi)
     if not key:
@@ -65,6 +70,11 @@ def lookup(*, arxiv_id="", doi=""):
         return cached
     source, ident = key.split(":", 1)
     fetch = _fetch_arxiv if source == "arxiv" else _fetch_crossref
+    recent = MetadataLookup.objects.filter(fetched_at__gt=timezone.now() - timedelta(minutes=1))
+    if recent.count() >= LOOKUPS_PER_MINUTE:
+        return MetadataLookup(
+            key=key, error="Too many lookups on this site just now: fetch the details in a minute."
+        )
     try:
         data, found, error = _within_deadline(fetch, ident), True, ""
     except LookupFailed as failure:

@@ -139,6 +139,26 @@ def test_fetch_metadata_fills_a_whole_log(sites, log, carol, capsys):
     assert "2 papers filled" in out and "[4] Gone: arXiv has no paper 9999.99999." in out
 
 
+def test_fetch_metadata_waits_for_the_sites_pace_of_lookups(sites, log, carol, monkeypatch):
+    paper = make_paper(log, title="1706.03762", by=carol, arxiv_id="1706.03762")
+    busy = MetadataLookup.objects.bulk_create(
+        MetadataLookup(key=f"arxiv:2401.{n:05}") for n in range(metadata.LOOKUPS_PER_MINUTE)
+    )
+    waits = []
+
+    def sleep(seconds):  # a minute passes for the lookups made before
+        waits.append(seconds)
+        MetadataLookup.objects.filter(pk__in=[b.pk for b in busy]).update(
+            fetched_at=timezone.now() - timedelta(minutes=2)
+        )
+
+    monkeypatch.setattr("papers.management.commands.fetch_metadata.time.sleep", sleep)
+    call_command("fetch_metadata", log.slug, stdout=StringIO())
+
+    paper.refresh_from_db()
+    assert waits == [3.0] and paper.title == "Attention Is All You Need"
+
+
 def test_fetch_metadata_refuses_an_unknown_log(sites):
     from django.core.management.base import CommandError
 

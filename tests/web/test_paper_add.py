@@ -195,6 +195,23 @@ def test_the_preview_says_why_nothing_was_found(client, carol, log, offline, htm
     assert "with its id as the title" in html
 
 
+def test_past_the_sites_pace_of_lookups_nobody_is_asked_and_the_paper_is_still_added(
+    client, carol, log, sites, htmx
+):
+    MetadataLookup.objects.bulk_create(
+        MetadataLookup(key=f"arxiv:2401.{n:05}") for n in range(metadata.LOOKUPS_PER_MINUTE)
+    )
+    client.force_login(carol)
+
+    html = client.post(preview_url(), {"url": "1706.03762"}, **htmx).content.decode()
+    response = client.post(add_url(), {"title": "", "url": "1706.03762"})
+
+    assert "Too many lookups on this site just now" in html
+    assert response.status_code == 302 and not sites.called
+    assert Paper.objects.get().title == "1706.03762"
+    assert not MetadataLookup.objects.filter(key="arxiv:1706.03762").exists()
+
+
 def test_the_preview_of_bad_input_is_empty_not_an_error(client, carol, log, htmx):
     client.force_login(carol)
     for data in ({"url": "not a link"}, {"url": "x" * 5000}, {"title": "t" * 5000}):

@@ -1,3 +1,5 @@
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import F, Q
 
@@ -35,6 +37,9 @@ class Command(BaseCommand):
         filled = 0
         for paper in papers:
             found, names = metadata.fill_paper(paper, by=member.user)
+            while found is not None and found.pk is None:  # past the site's pace: wait a slot
+                time.sleep(60 / metadata.LOOKUPS_PER_MINUTE)
+                found, names = metadata.fill_paper(paper, by=member.user)
             if names:
                 filled += 1
                 self.stdout.write(f"[{paper.number}] {', '.join(names)}")
