@@ -60,6 +60,11 @@ def test_the_paper_page_on_a_phone(new_page, paper):
         ]
     ]
     assert order == sorted(order), order
+    # Anything else (the papers citing it, say) comes after them.
+    cited = make_paper(paper.log, by=paper.added_by, title="Citing it")
+    make_note(cited, by=paper.added_by, body=f"Builds on [[{paper.number}]].")
+    page.reload()
+    assert top(page, "#questions-heading") < top(page, ".cited-in")
     # The notes start on the first screen.
     assert top(page, "#note-list li.note") < 844
 
