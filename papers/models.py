@@ -1563,6 +1563,16 @@ class Notification(models.Model):
         return notification
 
 
+class WrittenKind(models.TextChoices):
+    """The kinds of text people write in a log, by their revision_kind (Mention, CrossLink)."""
+
+    PAPER = "paper", "TL;DR"
+    NOTE = "note", "Note"
+    QUESTION = "question", "Question"
+    COMMENT = "comment", "Comment"
+    ENTRY = "entry", "Change-log entry"
+
+
 class Mention(models.Model):
     """A member @mentioned in a note, question, comment, change-log entry or TL;DR.
 
@@ -1571,12 +1581,7 @@ class Mention(models.Model):
     (papers/mentions.py).
     """
 
-    class Kind(models.TextChoices):
-        PAPER = "paper", "TL;DR"
-        NOTE = "note", "Note"
-        QUESTION = "question", "Question"
-        COMMENT = "comment", "Comment"
-        ENTRY = "entry", "Change-log entry"
+    Kind = WrittenKind
 
     log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="mentions")
@@ -1673,12 +1678,7 @@ class CrossLink(models.Model):
     per source text and target paper, rewritten when the text changes.
     """
 
-    class Kind(models.TextChoices):
-        PAPER = "paper", "TL;DR"
-        NOTE = "note", "Note"
-        QUESTION = "question", "Question"
-        COMMENT = "comment", "Comment"
-        ENTRY = "entry", "Change-log entry"
+    Kind = WrittenKind
 
     log = models.ForeignKey(ReadingLog, models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)
