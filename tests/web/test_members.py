@@ -1,16 +1,15 @@
 """Members page: roles, removal, invitations; accepting an invitation."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from papers.models import Invitation, Membership, ReadingLog, Role, User
-from tests.conftest import PASSWORD, make_log, make_user
+from tests.conftest import PASSWORD, at_once, make_log, make_user
 from tests.web.conftest import assert_partial
 
 
@@ -507,24 +506,8 @@ def test_of_people_taking_the_last_use_at_once_only_one_joins(log):
         data = {"username": name, "password1": "a long pass phrase 42",
                 "password2": "a long pass phrase 42"}  # fmt: skip
         calls.append(lambda d=data: Client().post(signup_url(invitation), d).status_code)
-    start, statuses, errors = threading.Barrier(len(calls)), [None] * len(calls), []
+    statuses = at_once(*calls)
 
-    def run(index, call):
-        try:
-            start.wait(10)
-            statuses[index] = call()
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
     assert sorted(statuses) == [302] + [410] * (len(calls) - 1)
     invitation.refresh_from_db()
     assert invitation.times_used == 2
